@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// The dataport command line.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DataportError } from '../crypto/errors.js';
+import { buildGateway } from '../gateway/server.js';
+import { writeKeyFile } from '../gateway/key-file.js';
+import { verifyLedger } from '../gateway/ledger/verify.js';
+import { showLedger } from './ledger-show.js';
+import { VERSION } from '../gateway/version.js';
+
+const USAGE = `dataport ${VERSION}: privacy-preserving cross-border data gateway
+
+Usage:
+  dataport keygen --out key.json            write a new Ed25519 identity (did:key), mode 0600
+  dataport start [--data-dir DIR] [--port N] [--host H] [--log-level L]
+                                            run the gateway on the embedded default
+  dataport ledger verify <dir> [--key K] [--json]
+                                            check a ledger offline: chain, tree, checkpoints, signatures
+                                            (K: the signer's did:key or signed-note verifier key)
+  dataport ledger show <dir> [--from N] [--limit M] [--json]
+                                            print entries
+  dataport --version
+`;
+
+class UsageError extends Error {}
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function intOption(value: string | boolean | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a non-negative integer, got ${String(value)}`);
+  return n;
+}
+
+/** Accepts a gateway data directory (holding ledger/) or the ledger directory itself. */
+function ledgerDir(dir: string | undefined): string {
+  if (!dir) throw new UsageError('missing the ledger directory');
+  const abs = resolve(dir);
+  return existsSync(join(abs, 'ledger.json')) ? abs : existsSync(join(abs, 'ledger', 'ledger.json')) ? join(abs, 'ledger') : abs;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'keygen': {
+      const { values } = parse(rest, { out: { type: 'string', short: 'o' } });
+      if (typeof values.out !== 'string') throw new UsageError('keygen needs --out FILE');
+      const identity = writeKeyFile(resolve(values.out));
+      process.stdout.write(`${identity.did}\nwritten to ${values.out} (mode 0600)\n`);
+      return 0;
+    }
+    case 'start': {
+      const { values } = parse(rest, {
+        'data-dir': { type: 'string' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, 'log-level': { type: 'string' },
+      });
+      const app = await buildGateway({
+        dataDir: values['data-dir'] as string | undefined,
+        port: values.port === undefined ? undefined : intOption(values.port, 'port', 8080),
+        host: values.host as string | undefined,
+        logLevel: values['log-level'] as never,
+      });
+      const { host, port } = app.gatewayConfig;
+      const address = await app.listen({ host, port });
+      app.log.info({ did: app.identity.did, ledger: app.ledger.dir, size: app.ledger.size }, `dataport gateway listening on ${address}`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        app.log.info(`${signal}: closing (flushing the ledger)`);
+        app.close().then(() => process.exit(0), (e: unknown) => {
+          app.log.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        });
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      return new Promise<number>(() => undefined); // runs until a signal
+    }
+    case 'ledger': {
+      const [sub, ...args] = rest;
+      if (sub === 'verify') {
+        const { values, positionals } = parse(args, { key: { type: 'string' }, json: { type: 'boolean' } });
+        const report = verifyLedger(ledgerDir(positionals[0]), { key: values.key as string | undefined });
+        if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        else {
+          process.stdout.write(report.summary + '\n');
+          for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+        }
+        return report.ok ? 0 : 1;
+      }
+      if (sub === 'show') {
+        const { values, positionals } = parse(args, { from: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
+        showLedger(ledgerDir(positionals[0]), intOption(values.from, 'from', 0), intOption(values.limit, 'limit', 100), !!values.json, process.stdout);
+        return 0;
+      }
+      throw new UsageError(`unknown ledger command ${sub ?? '(none)'}`);
+    }
+    case '--version':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`dataport: ${e.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (e instanceof DataportError) {
+      process.stderr.write(`dataport: ${e.code}: ${e.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`dataport: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,2 @@
+// Public surface of dataport/connectors: the Connector SDK arrives with the control-plane issue.
+export {};

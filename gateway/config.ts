@@ -1,0 +1,51 @@
+// The gateway's configuration: one typed object, validated once at start-up, defaults that run.
+import { resolve } from 'node:path';
+import { DataportError } from '../crypto/errors.js';
+import type { Identity } from '../crypto/identity.js';
+
+export interface GatewayConfig {
+  /** Where the ledger and the gateway's key live (embedded default: a plain directory). */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** pino level, or false for no logs. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The gateway's own key; default: `<dataDir>/gateway-key.json`, created on first start. */
+  identity?: Identity;
+  ledger: {
+    origin: string;
+    checkpointIntervalMs: number;
+    groupCommit: boolean;
+  };
+}
+
+export type GatewayConfigInput = Partial<Omit<GatewayConfig, 'ledger'>> & { ledger?: Partial<GatewayConfig['ledger']> };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function resolveConfig(input: GatewayConfigInput = {}, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const port = input.port ?? Number(env.DATAPORT_PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `port ${String(port)} must be an integer from 0 to 65535`);
+  }
+  const logLevel = input.logLevel ?? (env.DATAPORT_LOG_LEVEL as GatewayConfig['logLevel'] | undefined) ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `log level ${logLevel} must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const checkpointIntervalMs = input.ledger?.checkpointIntervalMs ?? 5000;
+  if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 0) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `checkpoint interval ${checkpointIntervalMs} must be a non-negative integer (ms)`);
+  }
+  const origin = input.ledger?.origin ?? env.DATAPORT_LEDGER_ORIGIN ?? 'dataport.local/ledger';
+  if (!/^[^\s+]+$/.test(origin)) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `ledger origin ${JSON.stringify(origin)} must be one word without spaces or '+'`);
+  }
+  return {
+    dataDir: resolve(input.dataDir ?? env.DATAPORT_DATA_DIR ?? './dataport-data'),
+    host: input.host ?? env.DATAPORT_HOST ?? '127.0.0.1',
+    port,
+    logLevel,
+    identity: input.identity,
+    ledger: { origin, checkpointIntervalMs, groupCommit: input.ledger?.groupCommit ?? true },
+  };
+}

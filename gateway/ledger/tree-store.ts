@@ -1,0 +1,147 @@
+// The ledger's Merkle tree kept on disk as one file per level: level L holds, in order, the
+// hash of every complete subtree of 2^L leaves. Any proof then needs O(log n) 32-byte reads
+// (RFC 9162 proofs only touch complete subtrees, plus one right-edge subtree assembled from them),
+// however many entries the ledger holds. The files are derived data: the segments are the truth,
+// and `Ledger.open` rebuilds the tree from them when the files do not match.
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { HASH_SIZE, subtreeHash, type NodeSource, type TreeHasher } from '../../crypto/merkle.js';
+import { DataportError } from '../../crypto/errors.js';
+
+const MAX_LEVELS = 54;
+
+export class TreeStore implements NodeSource {
+  readonly dir: string;
+  private readonly hasher: TreeHasher;
+  private readonly fds: number[] = [];
+  /** Right edge of the tree: the root of each complete subtree not yet paired (compact range). */
+  private readonly edge: { level: number; hash: Uint8Array }[] = [];
+  private pending: Buffer[][] = [];
+  private rootCache: { size: number; root: Uint8Array } | undefined;
+  size = 0;
+
+  constructor(dir: string, hasher: TreeHasher) {
+    this.dir = dir;
+    this.hasher = hasher;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private fd(level: number): number {
+    let fd = this.fds[level];
+    if (fd === undefined) {
+      fd = openSync(join(this.dir, `level-${String(level).padStart(2, '0')}.bin`), 'a+');
+      this.fds[level] = fd;
+    }
+    return fd;
+  }
+
+  /** Number of nodes a level file holds on disk. */
+  private stored(level: number): number {
+    return Math.floor(fstatSync(this.fd(level)).size / HASH_SIZE);
+  }
+
+  /**
+   * Takes the tree as the files have it when they agree with `size` leaves and `expectedRoot`,
+   * rebuilding the right edge from O(log n) reads. Returns false when they do not (the caller then
+   * rebuilds with `reset` and `append`).
+   */
+  adopt(size: number, expectedRoot: Uint8Array): boolean {
+    for (let level = 0; level < MAX_LEVELS; level++) {
+      const want = Math.floor(size / 2 ** level);
+      if (want === 0 && !existsSync(join(this.dir, `level-${String(level).padStart(2, '0')}.bin`))) break;
+      if (this.stored(level) !== want) return false;
+    }
+    this.size = size;
+    this.edge.length = 0;
+    // The right edge is one complete subtree per 1-bit of size, largest first.
+    let lo = 0;
+    for (let level = MAX_LEVELS; level >= 0; level--) {
+      const span = 2 ** level;
+      if (Math.floor((size - lo) / span) % 2 === 1) {
+        this.edge.push({ level, hash: this.node(level, lo / span) });
+        lo += span;
+      }
+    }
+    this.rootCache = undefined;
+    const root = this.root();
+    return Buffer.from(root).equals(Buffer.from(expectedRoot));
+  }
+
+  reset(): void {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    this.size = 0;
+    this.edge.length = 0;
+    this.pending = [];
+    this.rootCache = undefined;
+  }
+
+  /** Adds a leaf; its new nodes are held until `flush` writes them. */
+  append(leaf: Uint8Array): void {
+    const index = this.size;
+    this.push(0, index, leaf);
+    let node = leaf;
+    let level = 0;
+    // Pair with the right edge while the top of the edge is a subtree of the same height.
+    while (this.edge.length > 0 && this.edge[this.edge.length - 1]!.level === level) {
+      node = this.hasher.nodeHash(this.edge.pop()!.hash, node);
+      level++;
+      this.push(level, (index + 1) / 2 ** level - 1, node);
+    }
+    this.edge.push({ level, hash: node });
+    this.size++;
+  }
+
+  private push(level: number, _index: number, hash: Uint8Array): void {
+    (this.pending[level] ??= []).push(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength));
+  }
+
+  /** Appends the held nodes to the level files (page cache; the segments are what is fsynced). */
+  flush(): void {
+    for (let level = 0; level < this.pending.length; level++) {
+      const nodes = this.pending[level];
+      if (!nodes || nodes.length === 0) continue;
+      const buf = nodes.length === 1 ? nodes[0]! : Buffer.concat(nodes);
+      writeSync(this.fd(level), buf);
+    }
+    this.pending = [];
+  }
+
+  /** Truncates every level file to what `size` leaves need (after a torn tail was cut). */
+  truncateTo(size: number): void {
+    for (let level = 0; level < MAX_LEVELS; level++) {
+      const path = join(this.dir, `level-${String(level).padStart(2, '0')}.bin`);
+      if (!existsSync(path)) break;
+      ftruncateSync(this.fd(level), Math.floor(size / 2 ** level) * HASH_SIZE);
+    }
+  }
+
+  node(level: number, index: number): Uint8Array {
+    const buf = Buffer.allocUnsafe(HASH_SIZE);
+    const n = readSync(this.fd(level), buf, 0, HASH_SIZE, index * HASH_SIZE);
+    if (n !== HASH_SIZE) {
+      throw new DataportError('DP_ERR_LEDGER_CORRUPT', `tree level ${level} has no node ${index}`);
+    }
+    return buf;
+  }
+
+  /** MTH of the first `size` leaves. */
+  root(size = this.size): Uint8Array {
+    if (size === this.size) {
+      if (this.rootCache?.size === size) return this.rootCache.root;
+      let root: Uint8Array = this.hasher.emptyRoot;
+      for (let i = this.edge.length - 1; i >= 0; i--) {
+        root = i === this.edge.length - 1 ? this.edge[i]!.hash : this.hasher.nodeHash(this.edge[i]!.hash, root);
+      }
+      this.rootCache = { size, root };
+      return root;
+    }
+    return subtreeHash(this, 0, size, this.hasher);
+  }
+
+  close(): void {
+    for (const fd of this.fds) if (fd !== undefined) closeSync(fd);
+    this.fds.length = 0;
+  }
+}

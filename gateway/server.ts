@@ -1,0 +1,60 @@
+// Assembles the gateway from its plugins; nothing else happens here.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Identity } from '../crypto/identity.js';
+import { resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
+import { installErrorHandling } from './errors-plugin.js';
+import { healthRoutes } from './health.js';
+import { loadOrCreateKeyFile } from './key-file.js';
+import { Ledger } from './ledger/ledger.js';
+import { ledgerRoutes } from './ledger/routes.js';
+import { VERSION } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ledger: Ledger;
+    identity: Identity;
+    gatewayConfig: GatewayConfig;
+  }
+}
+
+export async function buildGateway(input: GatewayConfigInput = {}): Promise<FastifyInstance> {
+  const config = resolveConfig(input);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const identity = config.identity ?? loadOrCreateKeyFile(join(config.dataDir, 'gateway-key.json'));
+  const ledger = Ledger.open(join(config.dataDir, 'ledger'), {
+    signer: identity,
+    origin: config.ledger.origin,
+    checkpointIntervalMs: config.ledger.checkpointIntervalMs,
+    groupCommit: config.ledger.groupCommit,
+  });
+
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    requestIdHeader: 'x-request-id',
+    disableRequestLogging: false,
+  });
+  let shuttingDown = false;
+  app.decorate('ledger', ledger);
+  app.decorate('identity', identity);
+  app.decorate('gatewayConfig', config);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
+  });
+  app.addHook('onClose', async () => {
+    await ledger.append('gateway.stopped', { did: identity.did, size: ledger.size }).catch(() => undefined);
+    await ledger.close();
+  });
+
+  installErrorHandling(app);
+  await app.register(healthRoutes, { ledger, isShuttingDown: () => shuttingDown });
+  await app.register(ledgerRoutes, { ledger });
+
+  for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
+  await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes });
+  return app;
+}

@@ -1,0 +1,192 @@
+import t from 'tap';
+import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ledger } from '../../../gateway/ledger/ledger.js';
+import { verifyLedger } from '../../../gateway/ledger/verify.js';
+import { leafHash, merkleRoot, verifyConsistency, verifyInclusion } from '../../../crypto/merkle.js';
+import { verifyCheckpoint } from '../../../crypto/checkpoint.js';
+import { tempDir, testIdentity } from '../../helpers.js';
+
+const signer = testIdentity(7);
+const open = (dir: string, extra: Partial<Parameters<typeof Ledger.open>[1]> = {}) => Ledger.open(dir, { signer, checkpointIntervalMs: 0, ...extra });
+
+async function filled(dir: string, n: number, extra = {}): Promise<Ledger> {
+  const ledger = open(dir, extra);
+  await Promise.all(Array.from({ length: n }, (_, i) => ledger.append('test.event', { i, note: `entry ${i}` })));
+  return ledger;
+}
+
+t.test('appends get consecutive sequence numbers in call order and are readable back', async (t) => {
+  const ledger = await filled(tempDir(t), 10);
+  t.equal(ledger.size, 10);
+  const e = ledger.get(3);
+  t.equal(e.seq, 3);
+  t.equal(e.type, 'test.event');
+  t.same(e.body, { i: 3, note: 'entry 3' });
+  t.same(e.prev, ledger.get(2).leafHash, 'each entry carries the leaf hash of its predecessor');
+  t.same(ledger.get(0).prev, new Uint8Array(32), 'entry 0 starts the chain with zeros');
+  t.same(e.leafHash, leafHash(e.raw));
+  await ledger.close();
+});
+
+t.test('the root is the RFC 9162 root of the entries leaf hashes', async (t) => {
+  const ledger = await filled(tempDir(t), 37);
+  const leaves = Array.from({ length: 37 }, (_, i) => ledger.get(i).leafHash);
+  t.same(ledger.root(), merkleRoot(leaves));
+  t.same(ledger.root(20), merkleRoot(leaves.slice(0, 20)));
+  await ledger.close();
+});
+
+t.test('inclusion and consistency proofs verify for every entry and size', async (t) => {
+  const ledger = await filled(tempDir(t), 45);
+  for (let size = 1; size <= 45; size++) {
+    const root = ledger.root(size);
+    for (let seq = 0; seq < size; seq++) {
+      if (!verifyInclusion(seq, size, ledger.get(seq).leafHash, ledger.inclusionProof(seq, size), root)) t.fail(`inclusion ${seq}/${size}`);
+    }
+    for (let from = 1; from <= size; from++) {
+      if (!verifyConsistency(from, size, ledger.root(from), root, ledger.consistencyProof(from, size))) t.fail(`consistency ${from}->${size}`);
+    }
+  }
+  t.notOk(verifyInclusion(3, 45, ledger.get(4).leafHash, ledger.inclusionProof(3, 45), ledger.root()), 'a proof does not fit another entry');
+  t.throws(() => ledger.inclusionProof(45, 45), { code: 'DP_ERR_PROOF_RANGE' });
+  t.throws(() => ledger.consistencyProof(10, 46), { code: 'DP_ERR_PROOF_RANGE' });
+  await ledger.close();
+});
+
+t.test('the checkpoint is a signed note of the current size and root', async (t) => {
+  const ledger = await filled(tempDir(t), 5);
+  const cp = ledger.checkpoint();
+  const parsed = verifyCheckpoint(cp.note, { name: ledger.meta.origin, publicKey: signer.publicKey }, ledger.meta.origin);
+  t.equal(parsed.size, 5);
+  t.same(parsed.rootHash, ledger.root());
+  t.equal(ledger.checkpoint(), cp, 'an unchanged ledger reuses its checkpoint');
+  await ledger.append('test.event', {});
+  t.equal(ledger.checkpoint().size, 6);
+  await ledger.close();
+});
+
+t.test('a ledger reopens with its entries, root and chain, and continues', async (t) => {
+  const dir = tempDir(t);
+  const first = await filled(dir, 20);
+  const root = first.root();
+  await first.close();
+  const again = open(dir);
+  t.equal(again.size, 20);
+  t.same(again.root(), root);
+  t.same(again.recovery.notes, [], 'a clean close needs no recovery');
+  const { seq } = await again.append('test.event', { after: 'reopen' });
+  t.equal(seq, 20);
+  t.same(again.get(20).prev, again.get(19).leafHash);
+  await again.close();
+  t.ok(verifyLedger(dir, { key: signer.did }).ok);
+});
+
+t.test('entries spread over several segments stay readable and verifiable', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 10, { maxSegmentBytes: 300, groupCommit: false });
+  t.ok(readdirSync(join(dir, 'segments')).length >= 3, 'rolled to new segments');
+  t.same(ledger.get(9).body, { i: 9, note: 'entry 9' });
+  await ledger.close();
+  const again = open(dir, { maxSegmentBytes: 300 });
+  t.equal(again.size, 10);
+  await again.close();
+  t.equal(verifyLedger(dir, { key: signer.did }).size, 10);
+});
+
+t.test('an invalid entry type or a non-JSON body is refused without consuming a sequence number', async (t) => {
+  const ledger = open(tempDir(t));
+  await t.rejects(ledger.append('Bad Type', {}), { code: 'DP_ERR_LEDGER_ENTRY_INVALID' });
+  await t.rejects(ledger.append('test.event', { n: Number.NaN }), { code: 'DP_ERR_CANONICAL_JSON' });
+  t.equal((await ledger.append('test.event', { ok: true })).seq, 0);
+  await ledger.close();
+  await t.rejects(ledger.append('test.event', {}), { code: 'DP_ERR_LEDGER_CLOSED' });
+});
+
+t.test('a torn last record (truncated halfway) is cut on reopen and reported', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 12);
+  const rootOf11 = ledger.root(11);
+  // Simulate a crash: no final checkpoint covers the last group.
+  await ledger.flush();
+  const seg = join(dir, 'segments', readdirSync(join(dir, 'segments'))[0]!);
+  const size = statSync(seg).size;
+  const lastLength = ledger.get(11).raw.length + 8;
+  (ledger as unknown as { closed: boolean }).closed = true; // abandon without close, as a crash would
+  truncateSync(seg, size - Math.floor(lastLength / 2));
+  const again = open(dir);
+  t.equal(again.size, 11, 'the valid prefix is kept');
+  t.match(again.recovery.notes.join('\n'), /torn tail cut after entry 10/);
+  t.same(again.root(), rootOf11);
+  t.equal((await again.append('test.event', { after: 'recovery' })).seq, 11, 'appends continue after the cut');
+  await again.close();
+  t.ok(verifyLedger(dir, { key: signer.did }).ok);
+});
+
+t.test('a truncated entry that a signed checkpoint covers is tampering: open refuses naming it', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 12);
+  const lastLength = ledger.get(11).raw.length + 8;
+  await ledger.close(); // signs a checkpoint at size 12
+  const seg = join(dir, 'segments', readdirSync(join(dir, 'segments'))[0]!);
+  truncateSync(seg, statSync(seg).size - Math.floor(lastLength / 2));
+  t.throws(() => open(dir), { code: 'DP_ERR_LEDGER_TAMPERED', message: /entry 11/ });
+  const report = verifyLedger(dir, { key: signer.did });
+  t.notOk(report.ok);
+  t.equal(report.bad?.seq, 11);
+});
+
+t.test('a flipped byte inside an earlier entry refuses to open, naming the entry', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 8);
+  const target = ledger.get(3);
+  await ledger.close();
+  const seg = join(dir, 'segments', readdirSync(join(dir, 'segments'))[0]!);
+  const bytes = readFileSync(seg);
+  const at = bytes.indexOf(Buffer.from(target.raw)) + 50;
+  bytes[at] = bytes[at]! ^ 0x01;
+  writeFileSync(seg, bytes);
+  t.throws(() => open(dir), { code: 'DP_ERR_LEDGER_TAMPERED', message: /entry 3/ });
+});
+
+t.test('a zero-filled tail (a crash on some file systems) counts as torn', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 4);
+  await ledger.flush();
+  (ledger as unknown as { closed: boolean }).closed = true;
+  appendFileSync(join(dir, 'segments', readdirSync(join(dir, 'segments'))[0]!), Buffer.alloc(300));
+  const again = open(dir);
+  t.equal(again.size, 4);
+  t.match(again.recovery.notes.join('\n'), /zero-filled/);
+  await again.close();
+});
+
+t.test('lost tree files are rebuilt from the segments', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 30);
+  const root = ledger.root();
+  const proof = ledger.inclusionProof(7, 30);
+  await ledger.close();
+  truncateSync(join(dir, 'tree', 'level-00.bin'), 64);
+  const again = open(dir);
+  t.ok(again.recovery.treeRebuilt);
+  t.same(again.root(), root);
+  t.same(again.inclusionProof(7, 30), proof);
+  await again.close();
+});
+
+t.test('group commit: concurrent appends share fsyncs', async (t) => {
+  const ledger = open(tempDir(t));
+  const groups: number[] = [];
+  ledger.onCommit = (n) => groups.push(n);
+  await Promise.all(Array.from({ length: 64 }, (_, i) => ledger.append('test.event', { i })));
+  t.equal(groups.reduce((a, b) => a + b, 0), 64);
+  t.ok(groups.length < 64, `64 appends took ${groups.length} commits`);
+  await ledger.close();
+});
+
+t.test('opening a ledger with another gateway key is refused', async (t) => {
+  const dir = tempDir(t);
+  await (await filled(dir, 1)).close();
+  t.throws(() => Ledger.open(dir, { signer: testIdentity(8) }), { code: 'DP_ERR_LEDGER_CORRUPT', message: /signed by/ });
+});
