@@ -40,9 +40,12 @@ export class DataportError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: unknown;
+  /** The part of the message particular to this occurrence (what fills the template). */
+  readonly detail: string;
 
   constructor(code: ErrorCode, detail: string, details?: unknown) {
     super(ERRORS[code].message.replace('%s', detail));
+    this.detail = detail;
     this.name = 'DataportError';
     this.code = code;
     this.status = ERRORS[code].status;

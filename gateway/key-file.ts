@@ -15,7 +15,7 @@ export function readKeyFile(path: string): Identity {
   try {
     return decodeKeyFile(text, mode & 0o777);
   } catch (e) {
-    if (e instanceof DataportError) throw new DataportError(e.code, `${path}: ${e.message}`);
+    if (e instanceof DataportError) throw new DataportError(e.code, `${path}: ${e.detail}`, e.details);
     throw e;
   }
 }

@@ -65,7 +65,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
 
   app.get<{ Querystring: { seq: number; size?: number } }>('/ledger/proofs/inclusion', {
     schema: {
-      querystring: { type: 'object', properties: { seq: size, size }, required: ['seq'], additionalProperties: false },
+      querystring: { type: 'object', properties: { seq: size, size }, required: ['seq'] },
       response: {
         200: {
           type: 'object',
@@ -87,7 +87,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
 
   app.get<{ Querystring: { from: number; to?: number } }>('/ledger/proofs/consistency', {
     schema: {
-      querystring: { type: 'object', properties: { from: size, to: size }, required: ['from'], additionalProperties: false },
+      querystring: { type: 'object', properties: { from: size, to: size }, required: ['from'] },
       response: {
         200: {
           type: 'object',
