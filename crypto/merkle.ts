@@ -15,6 +15,8 @@ export type Sha256 = (data: Uint8Array) => Uint8Array;
 export interface TreeHasher {
   readonly emptyRoot: Uint8Array;
   leafHash(data: Uint8Array): Uint8Array;
+  /** The leaf hash of data the caller has already laid out behind the 0x00 prefix (no copy). */
+  prefixedLeafHash(prefixAndData: Uint8Array): Uint8Array;
   nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array;
 }
 
@@ -29,6 +31,10 @@ export function treeHasher(hash: Sha256 = sha256): TreeHasher {
       buf[0] = LEAF_PREFIX;
       buf.set(data, 1);
       return hash(buf);
+    },
+    prefixedLeafHash(prefixAndData) {
+      if (prefixAndData[0] !== LEAF_PREFIX) throw new DataportError('DP_ERR_INVALID_ARGUMENT', 'leaf input must start with the 0x00 prefix');
+      return hash(prefixAndData);
     },
     nodeHash(left, right) {
       node.set(left, 1);

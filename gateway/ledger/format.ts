@@ -10,7 +10,7 @@
 // A binary envelope keeps seq and prev at fixed offsets, so a verifier checks the chain without
 // parsing JSON, as RFC 9162's own TLS-encoded leaves do.
 import { crc32 } from 'node:zlib';
-import { canonicalBytes } from '../../crypto/jcs.js';
+import { canonicalize } from '../../crypto/jcs.js';
 import { DataportError } from '../../crypto/errors.js';
 
 export const SEGMENT_MAGIC = Buffer.from('DPLEDGR1', 'ascii');
@@ -45,19 +45,25 @@ export function segmentFileName(firstSeq: number): string {
   return `${String(firstSeq).padStart(20, '0')}.seg`;
 }
 
+/**
+ * The leaf data of an entry, returned behind a 0x00 byte: `result.subarray(1)` is the payload
+ * written to disk, and the whole buffer is the RFC 9162 leaf-hash input, so hashing needs no copy.
+ */
 export function encodeEntry(seq: number, prev: Uint8Array, type: string, time: string, body: unknown): Buffer {
   if (typeof type !== 'string' || type.length > 64 || !TYPE_PATTERN.test(type)) {
     throw new DataportError('DP_ERR_LEDGER_ENTRY_INVALID', `type ${JSON.stringify(type)} must be a lower-case dotted name of at most 64 characters`);
   }
-  const json = canonicalBytes({ type, time, body });
-  if (json.length + ENTRY_HEADER_SIZE > MAX_RECORD_SIZE) {
-    throw new DataportError('DP_ERR_LEDGER_ENTRY_INVALID', `entry of ${json.length} bytes exceeds ${MAX_RECORD_SIZE}`);
+  const json = canonicalize({ type, time, body });
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length + ENTRY_HEADER_SIZE > MAX_RECORD_SIZE) {
+    throw new DataportError('DP_ERR_LEDGER_ENTRY_INVALID', `entry of ${length} bytes exceeds ${MAX_RECORD_SIZE}`);
   }
-  const out = Buffer.allocUnsafe(ENTRY_HEADER_SIZE + json.length);
-  out[0] = ENTRY_FORMAT;
-  out.writeBigUInt64BE(BigInt(seq), 1);
-  out.set(prev, 9);
-  out.set(json, ENTRY_HEADER_SIZE);
+  const out = Buffer.allocUnsafe(1 + ENTRY_HEADER_SIZE + length);
+  out[0] = 0x00; // RFC 9162 leaf prefix
+  out[1] = ENTRY_FORMAT;
+  out.writeBigUInt64BE(BigInt(seq), 2);
+  out.set(prev, 10);
+  out.write(json, 1 + ENTRY_HEADER_SIZE, 'utf8');
   return out;
 }
 

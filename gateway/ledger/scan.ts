@@ -18,10 +18,12 @@ export interface RecordProblem {
 const CHUNK = 8 * 1024 * 1024;
 
 /**
- * Reads the records of one file from `start`. Calls `onRecord(payload, offset)` for each good
- * record (the payload is only valid during the call), and returns the first problem, if any.
+ * Reads the records of one file from `start`. Calls `onRecord(payload, offset, leafInput)` for
+ * each good record and returns the first problem, if any. `leafInput` is the payload preceded by
+ * a 0x00 byte (written over the last byte of the already checked CRC), so the RFC 9162 leaf hash
+ * needs no copy. Both are views of a reused buffer, valid only during the call.
  */
-export function readRecords(path: string, start: number, onRecord: (payload: Buffer, offset: number) => void): { end: number; problem?: RecordProblem } {
+export function readRecords(path: string, start: number, onRecord: (payload: Buffer, offset: number, leafInput: Buffer) => void): { end: number; problem?: RecordProblem } {
   const fd = openSync(path, 'r');
   try {
     const fileSize = fstatSync(fd).size;
@@ -61,7 +63,8 @@ export function readRecords(path: string, start: number, onRecord: (payload: Buf
       if (crc32(payload) !== crc) {
         return { end: pos, problem: tornOrCorrupt(fd, pos, fileSize, `record at byte ${pos} fails its CRC-32 check`, 'corrupt') };
       }
-      onRecord(payload, pos);
+      buf[p0 - 1] = 0x00;
+      onRecord(payload, pos, buf.subarray(p0 - 1, p0 + length));
       pos += RECORD_HEADER_SIZE + length;
     }
     return { end: pos };
@@ -137,7 +140,7 @@ export function scanSegments(segments: SegmentInfo[], hasher: TreeHasher, onEntr
       return bad('segment header is damaged', 0);
     }
     let chainError: { offset: number; reason: string } | undefined;
-    const { end: segEnd, problem } = readRecords(seg.path, SEGMENT_HEADER_SIZE, (payload, offset) => {
+    const { end: segEnd, problem } = readRecords(seg.path, SEGMENT_HEADER_SIZE, (payload, offset, leafInput) => {
       if (chainError) return;
       if (payload.length < ENTRY_HEADER_SIZE || payload[0] !== ENTRY_FORMAT) {
         chainError = { offset, reason: `record at byte ${offset} is not an entry of format ${ENTRY_FORMAT}` };
@@ -156,7 +159,7 @@ export function scanSegments(segments: SegmentInfo[], hasher: TreeHasher, onEntr
         if (seq > 0) seq--; // name the entry whose hash changed
         return;
       }
-      const leaf = hasher.leafHash(payload);
+      const leaf = hasher.prefixedLeafHash(leafInput);
       onEntry({ seq, leaf, segment: s, offset, payload });
       lastLeaf = leaf;
       seq++;
