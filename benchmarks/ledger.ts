@@ -155,18 +155,18 @@ function proofTimes(ledger: Ledger, samples: number): Row {
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined; // appends | verify | proofs
   const results: Record<string, unknown> = {};
 
   // 1. Durable appends.
-  const baseline = await appendRun(false, 64, quick ? 1000 : 3000);
-  const group = await appendRun(true, 64, quick ? 1000 : 3000);
-  const appendRatio = (group['appends/s'] as number) / (baseline['appends/s'] as number);
-  printTable('Durable appends (each resolves once on stable storage: O_DSYNC write), 64 concurrent appenders', [baseline, group]);
-  process.stdout.write(`group commit / per-append fsync: ${appendRatio.toFixed(1)}x (goal >= 20x, and >= 50,000 appends/s)\n`);
-  results.appends = { baseline, group, ratio: appendRatio };
+  if (!only || only === 'appends') await appends(quick, results);
+  if (only === 'appends') {
+    writeResults('ledger-appends', results);
+    return;
+  }
 
   // 2 and 3. Build ledgers of growing size; verify the middle one, time proofs on each.
-  const sizes = quick ? [1_000, 100_000, 1_000_000] : [1_000, 1_000_000, 10_000_000];
+  const sizes = (quick ? [1_000, 100_000, 1_000_000] : [1_000, 1_000_000, 10_000_000]).filter((n) => only !== 'verify' || n === (quick ? 100_000 : 1_000_000));
   const verifySize = quick ? 100_000 : 1_000_000;
   const proofRows: Row[] = [];
   for (const n of sizes) {
@@ -175,31 +175,42 @@ export async function run(args: string[]): Promise<void> {
       const ledger = await build(dir, n);
       proofRows.push(proofTimes(ledger, 2000));
       await ledger.close();
-      if (n === verifySize) {
-        const bytes = segmentBytes(dir);
-        const plain = plainHashing(dir); // also warms the page cache for both sides
-        const t0 = performance.now();
-        const report = verifyLedger(dir, { key: signer.did });
-        const verifyMs = performance.now() - t0;
-        if (!report.ok) throw new Error(report.summary);
-        const plain2 = plainHashing(dir);
-        const streamMs = Math.min(plain.streamMs, plain2.streamMs);
-        const perEntryMs = Math.min(plain.perEntryMs, plain2.perEntryMs);
-        const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
-        const rows: Row[] = [
-          { what: 'ledger verify (CRC, chain, leaf + node hashes, checkpoints)', 'MB/s': mbps(verifyMs), 'entries/s': n / (verifyMs / 1000), ratio: 1 },
-          { what: 'plain SHA-256 of each entry', 'MB/s': mbps(perEntryMs), 'entries/s': n / (perEntryMs / 1000), ratio: perEntryMs / verifyMs },
-          { what: 'plain SHA-256 of the files as one stream', 'MB/s': mbps(streamMs), 'entries/s': n / (streamMs / 1000), ratio: streamMs / verifyMs },
-        ];
-        printTable(`Offline verification of ${n.toLocaleString()} entries (${(bytes / 1e6).toFixed(0)} MB of segments)`, rows);
-        process.stdout.write(`verify speed / per-entry SHA-256: ${(perEntryMs / verifyMs).toFixed(2)}; / streaming SHA-256: ${(streamMs / verifyMs).toFixed(2)} (goal >= 0.3)\n`);
-        results.verify = { entries: n, bytes, verifyMs, perEntrySha256Ms: perEntryMs, streamSha256Ms: streamMs, ratioPerEntry: perEntryMs / verifyMs, ratioStream: streamMs / verifyMs };
-      }
+      if (n === verifySize && only !== 'proofs') results.verify = verification(dir, n);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   printTable('Proof generation (2,000 random proofs per size, from the on-disk tree)', proofRows);
   results.proofs = proofRows;
-  writeResults('ledger', results);
+  writeResults(only ? `ledger-${only}` : 'ledger', results);
+}
+
+async function appends(quick: boolean, results: Record<string, unknown>): Promise<void> {
+  const baseline = await appendRun(false, 64, quick ? 1000 : 3000);
+  const group = await appendRun(true, 64, quick ? 1000 : 3000);
+  const appendRatio = (group['appends/s'] as number) / (baseline['appends/s'] as number);
+  printTable('Durable appends (each resolves once on stable storage: O_DSYNC write), 64 concurrent appenders', [baseline, group]);
+  process.stdout.write(`group commit / per-append fsync: ${appendRatio.toFixed(1)}x (goal >= 20x, and >= 50,000 appends/s)\n`);
+  results.appends = { baseline, group, ratio: appendRatio };
+}
+
+function verification(dir: string, n: number): Record<string, number> {
+  const bytes = segmentBytes(dir);
+  const plain = plainHashing(dir); // also warms the page cache for both sides
+  const t0 = performance.now();
+  const report = verifyLedger(dir, { key: signer.did });
+  const verifyMs = performance.now() - t0;
+  if (!report.ok) throw new Error(report.summary);
+  const plain2 = plainHashing(dir);
+  const streamMs = Math.min(plain.streamMs, plain2.streamMs);
+  const perEntryMs = Math.min(plain.perEntryMs, plain2.perEntryMs);
+  const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
+  const rows: Row[] = [
+    { what: 'ledger verify (CRC, chain, leaf + node hashes, checkpoints)', 'MB/s': mbps(verifyMs), 'entries/s': n / (verifyMs / 1000), ratio: 1 },
+    { what: 'plain SHA-256 of each entry', 'MB/s': mbps(perEntryMs), 'entries/s': n / (perEntryMs / 1000), ratio: perEntryMs / verifyMs },
+    { what: 'plain SHA-256 of the files as one stream', 'MB/s': mbps(streamMs), 'entries/s': n / (streamMs / 1000), ratio: streamMs / verifyMs },
+  ];
+  printTable(`Offline verification of ${n.toLocaleString()} entries (${(bytes / 1e6).toFixed(0)} MB of segments)`, rows);
+  process.stdout.write(`verify speed / per-entry SHA-256: ${(perEntryMs / verifyMs).toFixed(2)}; / streaming SHA-256: ${(streamMs / verifyMs).toFixed(2)} (goal >= 0.3)\n`);
+  return { entries: n, bytes, verifyMs, perEntrySha256Ms: perEntryMs, streamSha256Ms: streamMs, ratioPerEntry: perEntryMs / verifyMs, ratioStream: streamMs / verifyMs };
 }

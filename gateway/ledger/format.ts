@@ -53,7 +53,8 @@ export function encodeEntry(seq: number, prev: Uint8Array, type: string, time: s
   if (typeof type !== 'string' || type.length > 64 || !TYPE_PATTERN.test(type)) {
     throw new DataportError('DP_ERR_LEDGER_ENTRY_INVALID', `type ${JSON.stringify(type)} must be a lower-case dotted name of at most 64 characters`);
   }
-  const json = canonicalize({ type, time, body });
+  // JCS of { type, time, body }: the three keys are already in RFC 8785 order (body < time < type).
+  const json = `{"body":${canonicalize(body)},"time":${JSON.stringify(time)},"type":${JSON.stringify(type)}}`;
   const length = Buffer.byteLength(json, 'utf8');
   if (length + ENTRY_HEADER_SIZE > MAX_RECORD_SIZE) {
     throw new DataportError('DP_ERR_LEDGER_ENTRY_INVALID', `entry of ${length} bytes exceeds ${MAX_RECORD_SIZE}`);

@@ -201,6 +201,8 @@ export class Ledger {
     const indexPath = join(dir, 'index.bin');
     const index = openSync(indexPath, existsSync(indexPath) ? 'r+' : 'w+');
     const indexOk = fileSize(index) >= scan.size * 8;
+    // Derived data written while a crashed group's write was in flight may run ahead: cut it.
+    tree.truncateTo(scan.size);
     const treeOk = indexOk && tree.adopt(scan.size, leaves.root());
     if (!treeOk || fileSize(index) !== scan.size * 8) {
       if (!treeOk) {
@@ -257,7 +259,7 @@ export class Ledger {
     if (this.failure) return Promise.reject(this.failure);
     let leafInput: Buffer;
     try {
-      leafInput = encodeEntry(this.nextSeq, this.lastLeaf, type, this.opts.now().toISOString(), body);
+      leafInput = encodeEntry(this.nextSeq, this.lastLeaf, type, this.timestamp(), body);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -274,6 +276,16 @@ export class Ledger {
         setImmediate(() => void this.commitLoop());
       }
     });
+  }
+
+  private lastTime = { ms: Number.NaN, iso: '' };
+
+  /** ISO 8601 time of an append, formatted once per millisecond. */
+  private timestamp(): string {
+    const now = this.opts.now();
+    const ms = now.getTime();
+    if (ms !== this.lastTime.ms) this.lastTime = { ms, iso: now.toISOString() };
+    return this.lastTime.iso;
   }
 
   private async commitLoop(): Promise<void> {

@@ -109,12 +109,13 @@ export class TreeStore implements NodeSource {
     this.pending = [];
   }
 
-  /** Truncates every level file to what `size` leaves need (after a torn tail was cut). */
+  /** Shortens every level file that holds more than `size` leaves need (never lengthens one). */
   truncateTo(size: number): void {
     for (let level = 0; level < MAX_LEVELS; level++) {
       const path = join(this.dir, `level-${String(level).padStart(2, '0')}.bin`);
       if (!existsSync(path)) break;
-      ftruncateSync(this.fd(level), Math.floor(size / 2 ** level) * HASH_SIZE);
+      const want = Math.floor(size / 2 ** level);
+      if (this.stored(level) > want) ftruncateSync(this.fd(level), want * HASH_SIZE);
     }
   }
 

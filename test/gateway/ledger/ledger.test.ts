@@ -190,3 +190,18 @@ t.test('opening a ledger with another gateway key is refused', async (t) => {
   await (await filled(dir, 1)).close();
   t.throws(() => Ledger.open(dir, { signer: testIdentity(8) }), { code: 'DP_ERR_LEDGER_CORRUPT', message: /signed by/ });
 });
+
+t.test('tree files that ran ahead of the segments (a crash mid-write) are cut, not rebuilt', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 16);
+  const root = ledger.root();
+  await ledger.close();
+  // Leaves of a group whose segment write never reached the disk.
+  appendFileSync(join(dir, 'tree', 'level-00.bin'), Buffer.alloc(32 * 3, 7));
+  appendFileSync(join(dir, 'tree', 'level-01.bin'), Buffer.alloc(32, 7));
+  const again = open(dir);
+  t.equal(again.recovery.treeRebuilt, false);
+  t.same(again.root(), root);
+  t.equal(statSync(join(dir, 'tree', 'level-00.bin')).size, 16 * 32);
+  await again.close();
+});
