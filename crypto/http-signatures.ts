@@ -1,5 +1,6 @@
 // HTTP Message Signatures (RFC 9421) over requests, with the `ed25519` algorithm (RFC 9421 3.3.6),
-// and Content-Digest (RFC 9530) to bind the body. Keys are did:key identities (./identity.ts).
+// and Content-Digest (RFC 9530, ./content-digest.ts) to bind the body. Keys are did:key identities
+// (./identity.ts); the fields are parsed and serialised by ./structured-fields.ts (RFC 8941).
 //
 // What is supported, and refused with a clear error otherwise: the derived components of
 // RFC 9421 2.2 that a request has (@method, @target-uri, @authority, @scheme, @request-target,
@@ -7,11 +8,16 @@
 // parameters (;sf ;key ;bs ;req ;tr, @query-param;name) and unregistered signature parameters are
 // refused: the signature base is rebuilt from what was parsed, so only what we can serialise exactly
 // is accepted.
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { abytes, equalBytes, fromBase64, isBytes, toBase64, toBase64Url, utf8 } from './bytes.js';
+import { isBytes, toBase64, toBase64Url, utf8 } from './bytes.js';
+import { contentDigest, contentDigestProblem } from './content-digest.js';
 import { DataportError, type ErrorCode } from './errors.js';
 import { publicKeyFromDid, signBytes, verifyBytes, type Identity } from './identity.js';
+import { parseSfDictionary, serializeSfInteger, serializeSfString, SF_KEY, SfSyntaxError, type SfDictionary } from './structured-fields.js';
+
+// Content-Digest lives in ./content-digest.ts; re-exported so existing imports keep working.
+export { contentDigest, verifyContentDigest, type DigestAlgorithm } from './content-digest.js';
+
 
 export interface HttpRequestLike {
   method: string;
@@ -69,7 +75,6 @@ export interface VerifiedSignature {
   components: string[];
 }
 
-export type DigestAlgorithm = 'sha-256' | 'sha-512';
 
 const DEFAULT_LABEL = 'dp';
 const DEFAULT_MAX_SKEW_SECONDS = 300;
@@ -82,57 +87,6 @@ const DERIVED = ['@method', '@target-uri', '@authority', '@scheme', '@request-ta
 // RFC 9110 5.1 field-name (a token), lowercased as RFC 9421 2.1 requires of component names.
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const DIGESTS: Record<DigestAlgorithm, (body: Uint8Array) => Uint8Array> = {
-  'sha-256': (body) => sha256(body),
-  'sha-512': (body) => sha512(body),
-};
-
-// ---------------------------------------------------------------------------------------------
-// Content-Digest (RFC 9530)
-
-/** The Content-Digest field value for `body`: `sha-256=:<base64>:` (RFC 9530 2). */
-export function contentDigest(body: Uint8Array, alg: DigestAlgorithm = 'sha-256'): string {
-  abytes(body, undefined, 'body');
-  if (!Object.hasOwn(DIGESTS, alg)) {
-    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `digest algorithm ${quote(String(alg))} is not sha-256 or sha-512`);
-  }
-  return `${alg}=:${toBase64(DIGESTS[alg](body))}:`;
-}
-
-/**
- * Whether a Content-Digest field value vouches for `body`: every member whose algorithm is known
- * (sha-256, sha-512) must match, and at least one must be known. Malformed values are false.
- */
-export function verifyContentDigest(headerValue: string, body: Uint8Array): boolean {
-  abytes(body, undefined, 'body');
-  return contentDigestProblem(headerValue, body) === undefined;
-}
-
-// Why `headerValue` does not vouch for `body`, or undefined when it does.
-function contentDigestProblem(headerValue: string, body: Uint8Array): string | undefined {
-  if (typeof headerValue !== 'string') return 'Content-Digest is not text';
-  let members: SfDictionary;
-  try {
-    members = parseSfDictionary(headerValue);
-  } catch (e) {
-    return `Content-Digest is not a structured-field dictionary (RFC 8941 3.2): ${(e as Error).message}`;
-  }
-  let checked = 0;
-  for (const [alg, member] of members) {
-    // RFC 9530 2: a recipient MAY ignore digests it does not know.
-    if (!Object.hasOwn(DIGESTS, alg)) continue;
-    if (member.kind !== 'item' || member.value.type !== 'bytes') return `Content-Digest ${alg} is not a byte sequence`;
-    if (!equalBytes(member.value.value, DIGESTS[alg as DigestAlgorithm](body))) {
-      return `Content-Digest ${alg} does not match the body`;
-    }
-    checked++;
-  }
-  if (checked === 0) {
-    const seen = [...members.keys()].join(', ') || 'none';
-    return `Content-Digest has no sha-256 or sha-512 member (found: ${quote(seen)})`;
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The signature base (RFC 9421 2.5)
@@ -196,7 +150,7 @@ function buildSignatureBase(
     // RFC 9421 2.5 step 2.1: each component identifier occurs once.
     if (seen.has(name)) throw new DataportError(code, `component ${quote(name)} is covered twice (RFC 9421 2.5)`);
     seen.add(name);
-    base += `${serializeString(name, code)}: ${componentValue(req, name, code)}\n`;
+    base += `${serializeSfString(name, code)}: ${componentValue(req, name, code)}\n`;
   }
   const paramsValue = serializeSignatureParams(components, params, code);
   return { base: `${base}"@signature-params": ${paramsValue}`, paramsValue };
@@ -235,8 +189,8 @@ function componentValue(req: RequestView, name: string, code: ErrorCode): string
 
 // RFC 9421 2.3: the covered components as an inner list of strings, then the parameters in order.
 function serializeSignatureParams(components: readonly string[], params: ParamList, code: ErrorCode): string {
-  const list = components.map((c) => serializeString(c, code)).join(' ');
-  const suffix = params.map(([k, v]) => `;${k}=${typeof v === 'number' ? serializeInteger(v, code) : serializeString(v, code)}`);
+  const list = components.map((c) => serializeSfString(c, code)).join(' ');
+  const suffix = params.map(([k, v]) => `;${k}=${typeof v === 'number' ? serializeSfInteger(v, code) : serializeSfString(v, code)}`);
   return `(${list})${suffix.join('')}`;
 }
 
@@ -503,240 +457,6 @@ export class NonceStore {
     this.#forgottenBefore = cutoff;
     for (const [key, created] of this.#seen) if (created < cutoff) this.#seen.delete(key);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Structured field values (RFC 8941): a strict parser for dictionaries, and the serialisation of
-// the strings and integers that signature parameters use.
-
-type BareItem =
-  | { type: 'integer'; value: number }
-  | { type: 'decimal'; value: number }
-  | { type: 'string'; value: string }
-  | { type: 'token'; value: string }
-  | { type: 'bytes'; value: Uint8Array }
-  | { type: 'boolean'; value: boolean };
-type SfParameters = Map<string, BareItem>;
-interface SfItem {
-  kind: 'item';
-  value: BareItem;
-  params: SfParameters;
-}
-interface SfInnerList {
-  kind: 'inner-list';
-  items: SfItem[];
-  params: SfParameters;
-}
-type SfDictionary = Map<string, SfItem | SfInnerList>;
-
-const SF_KEY = /^[a-z*][a-z0-9_\-.*]*$/;
-const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const MAX_INTEGER = 999_999_999_999_999;
-
-class SfSyntaxError extends Error {}
-
-interface Cursor {
-  readonly s: string;
-  i: number;
-}
-
-function sfFail(c: Cursor, what: string): never {
-  throw new SfSyntaxError(`${what} at offset ${c.i}`);
-}
-
-// RFC 8941 4.2 with 4.2.2 (dictionaries).
-function parseSfDictionary(input: string): SfDictionary {
-  const c: Cursor = { s: input, i: 0 };
-  for (let i = 0; i < input.length; i++) {
-    if (input.charCodeAt(i) > 0x7f) {
-      c.i = i;
-      sfFail(c, 'non-ASCII character');
-    }
-  }
-  skip(c, ' ');
-  const dictionary: SfDictionary = new Map();
-  while (c.i < input.length) {
-    const key = parseKey(c);
-    if (input[c.i] === '=') {
-      c.i++;
-      dictionary.set(key, input[c.i] === '(' ? parseInnerList(c) : parseItem(c));
-    } else {
-      dictionary.set(key, { kind: 'item', value: { type: 'boolean', value: true }, params: parseParameters(c) });
-    }
-    skip(c, ' \t');
-    if (c.i >= input.length) break;
-    if (input[c.i] !== ',') sfFail(c, `expected "," after member "${key}"`);
-    c.i++;
-    skip(c, ' \t');
-    if (c.i >= input.length) sfFail(c, 'trailing ","');
-  }
-  return dictionary;
-}
-
-function skip(c: Cursor, chars: string): void {
-  while (c.i < c.s.length && chars.includes(c.s[c.i]!)) c.i++;
-}
-
-// 4.2.1.2
-function parseInnerList(c: Cursor): SfInnerList {
-  c.i++; // "("
-  const items: SfItem[] = [];
-  while (c.i < c.s.length) {
-    skip(c, ' ');
-    if (c.s[c.i] === ')') {
-      c.i++;
-      return { kind: 'inner-list', items, params: parseParameters(c) };
-    }
-    items.push(parseItem(c));
-    if (c.s[c.i] !== ' ' && c.s[c.i] !== ')') sfFail(c, 'expected " " or ")" in an inner list');
-  }
-  return sfFail(c, 'unterminated inner list');
-}
-
-// 4.2.3
-function parseItem(c: Cursor): SfItem {
-  return { kind: 'item', value: parseBareItem(c), params: parseParameters(c) };
-}
-
-// 4.2.3.1
-function parseBareItem(c: Cursor): BareItem {
-  const ch = c.s[c.i];
-  if (ch === undefined) return sfFail(c, 'expected an item');
-  if (ch === '-' || (ch >= '0' && ch <= '9')) return parseNumber(c);
-  if (ch === '"') return parseString(c);
-  if (ch === '*' || /[A-Za-z]/.test(ch)) return parseToken(c);
-  if (ch === ':') return parseByteSequence(c);
-  if (ch === '?') return parseBoolean(c);
-  return sfFail(c, `unexpected ${JSON.stringify(ch)}`);
-}
-
-// 4.2.3.2
-function parseParameters(c: Cursor): SfParameters {
-  const params: SfParameters = new Map();
-  while (c.s[c.i] === ';') {
-    c.i++;
-    skip(c, ' ');
-    const key = parseKey(c);
-    let value: BareItem = { type: 'boolean', value: true };
-    if (c.s[c.i] === '=') {
-      c.i++;
-      value = parseBareItem(c);
-    }
-    params.set(key, value);
-  }
-  return params;
-}
-
-// 4.2.3.3
-function parseKey(c: Cursor): string {
-  const start = c.i;
-  const first = c.s[c.i];
-  if (first === undefined || !(first === '*' || (first >= 'a' && first <= 'z'))) sfFail(c, 'expected a key (lowercase letter or "*")');
-  c.i++;
-  while (c.i < c.s.length && /[a-z0-9_\-.*]/.test(c.s[c.i]!)) c.i++;
-  return c.s.slice(start, c.i);
-}
-
-// 4.2.4
-function parseNumber(c: Cursor): BareItem {
-  let sign = 1;
-  if (c.s[c.i] === '-') {
-    sign = -1;
-    c.i++;
-  }
-  let digits = '';
-  let decimal = false;
-  while (c.i < c.s.length) {
-    const ch = c.s[c.i]!;
-    if (ch >= '0' && ch <= '9') {
-      digits += ch;
-    } else if (ch === '.' && !decimal && digits.length > 0) {
-      if (digits.length > 12) sfFail(c, 'a decimal has more than 12 integer digits');
-      decimal = true;
-      digits += ch;
-    } else {
-      break;
-    }
-    c.i++;
-    if (!decimal && digits.length > 15) sfFail(c, 'an integer has more than 15 digits');
-    if (decimal && digits.length > 16) sfFail(c, 'a decimal is longer than 16 characters');
-  }
-  if (digits.length === 0) sfFail(c, 'expected a digit');
-  if (!decimal) return { type: 'integer', value: sign * Number(digits) };
-  const fraction = digits.length - digits.indexOf('.') - 1;
-  if (fraction === 0 || fraction > 3) sfFail(c, 'a decimal needs 1 to 3 fraction digits');
-  return { type: 'decimal', value: sign * Number(digits) };
-}
-
-// 4.2.5
-function parseString(c: Cursor): BareItem {
-  c.i++; // opening DQUOTE
-  let out = '';
-  while (c.i < c.s.length) {
-    const ch = c.s[c.i++]!;
-    if (ch === '"') return { type: 'string', value: out };
-    if (ch === '\\') {
-      const next = c.s[c.i++];
-      if (next !== '"' && next !== '\\') sfFail(c, 'a string escapes something other than \\" or \\\\');
-      out += next;
-    } else if (ch < ' ' || ch > '~') {
-      c.i--;
-      sfFail(c, 'a string has a character outside printable ASCII');
-    } else {
-      out += ch;
-    }
-  }
-  return sfFail(c, 'unterminated string');
-}
-
-// 4.2.6
-function parseToken(c: Cursor): BareItem {
-  const start = c.i++;
-  while (c.i < c.s.length && TCHAR.test(c.s[c.i]!)) c.i++;
-  return { type: 'token', value: c.s.slice(start, c.i) };
-}
-
-// 4.2.7: missing "=" padding is tolerated, as the RFC asks of parsers.
-function parseByteSequence(c: Cursor): BareItem {
-  c.i++; // opening ":"
-  const end = c.s.indexOf(':', c.i);
-  if (end < 0) sfFail(c, 'unterminated byte sequence');
-  const text = c.s.slice(c.i, end);
-  if (!BASE64.test(text)) sfFail(c, 'a byte sequence is not base64');
-  const bare = text.replace(/=+$/, '');
-  if (bare.length % 4 === 1) sfFail(c, 'a byte sequence has a truncated base64 group');
-  let value: Uint8Array;
-  try {
-    value = fromBase64(bare + '='.repeat((4 - (bare.length % 4)) % 4));
-  } catch {
-    return sfFail(c, 'a byte sequence is not canonical base64');
-  }
-  c.i = end + 1;
-  return { type: 'bytes', value };
-}
-
-// 4.2.8
-function parseBoolean(c: Cursor): BareItem {
-  c.i++; // "?"
-  const ch = c.s[c.i];
-  if (ch !== '0' && ch !== '1') sfFail(c, 'a boolean is not ?0 or ?1');
-  c.i++;
-  return { type: 'boolean', value: ch === '1' };
-}
-
-// RFC 8941 4.1.6
-function serializeString(s: string, code: ErrorCode): string {
-  if (!/^[\x20-\x7e]*$/.test(s)) throw new DataportError(code, `${quote(s)} has a character outside printable ASCII (RFC 8941 3.3.3)`);
-  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
-}
-
-// RFC 8941 4.1.4
-function serializeInteger(n: number, code: ErrorCode): string {
-  if (!Number.isInteger(n) || Math.abs(n) > MAX_INTEGER) {
-    throw new DataportError(code, `${n} is not an integer of at most 15 digits (RFC 8941 3.3.1)`);
-  }
-  return String(n);
 }
 
 // ---------------------------------------------------------------------------------------------

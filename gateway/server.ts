@@ -33,7 +33,6 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: false,
   });
   let shuttingDown = false;
   app.decorate('ledger', ledger);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CompactRange } from '../../crypto/merkle.js';
 import { openNote, parseCheckpoint, parseVerifierKey } from '../../crypto/checkpoint.js';
 import { publicKeyFromDid } from '../../crypto/identity.js';
-import { toBase64 } from '../../crypto/bytes.js';
+import { fromBase64, fromHex, toBase64 } from '../../crypto/bytes.js';
 import { DataportError } from '../../crypto/errors.js';
 import { nativeTreeHasher } from '../hash.js';
 import { listSegments, readRecords, scanSegments } from './scan.js';
@@ -116,11 +116,14 @@ export function verifyLedger(dir: string, opts: VerifyOptions = {}): VerifyRepor
   };
 }
 
+/** A did:key, a signed-note verifier key, or the raw 32-byte Ed25519 key in hex or base64. */
 function resolveKey(key: string): Uint8Array {
   if (key.startsWith('did:key:')) return publicKeyFromDid(key);
+  if (/^[0-9a-fA-F]{64}$/.test(key)) return fromHex(key.toLowerCase());
+  if (/^[A-Za-z0-9+/]{43}=$/.test(key)) return fromBase64(key);
   try {
     return parseVerifierKey(key).publicKey;
   } catch (e) {
-    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `--key must be a did:key or a signed-note verifier key: ${(e as Error).message}`);
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `--key must be a did:key, a signed-note verifier key, or a 32-byte Ed25519 public key in hex or base64: ${(e as Error).message}`);
   }
 }

@@ -205,3 +205,16 @@ t.test('tree files that ran ahead of the segments (a crash mid-write) are cut, n
   t.equal(statSync(join(dir, 'tree', 'level-00.bin')).size, 16 * 32);
   await again.close();
 });
+
+t.test('verify takes the signer key as did:key, verifier key, hex or base64', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 3);
+  const vkey = ledger.meta.verifierKey;
+  await ledger.close();
+  const { toBase64, toHex } = await import('../../../crypto/bytes.js');
+  for (const key of [signer.did, vkey, toHex(signer.publicKey), toBase64(signer.publicKey)]) {
+    t.ok(verifyLedger(dir, { key }).ok, key);
+  }
+  t.notOk(verifyLedger(dir, { key: testIdentity(99).did }).ok, 'another key fails');
+  t.throws(() => verifyLedger(dir, { key: 'not a key' }), { code: 'DP_ERR_INVALID_ARGUMENT' });
+});
