@@ -1,2 +1,2 @@
-// Public surface of dataport/connectors: the Connector SDK arrives with the control-plane issue.
-export {};
+// Public surface of dataport/connectors.
+export { SignedClient, GatewayError, type SignedResponse } from './signed-http.js';

@@ -13,6 +13,10 @@ export const ERRORS = {
   DP_ERR_SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down: %s' },
   DP_ERR_INTERNAL: { status: 500, message: 'Internal error: %s' },
 
+  DP_ERR_FORBIDDEN: { status: 403, message: 'Not allowed: %s' },
+  DP_ERR_NOT_REGISTERED: { status: 403, message: 'The signing key is not a registered participant: %s' },
+  DP_ERR_CONFLICT: { status: 409, message: 'Conflict: %s' },
+
   DP_ERR_INVALID_ARGUMENT: { status: 400, message: 'Invalid argument: %s' },
   DP_ERR_KEY_FILE_INVALID: { status: 400, message: 'The key file is not valid: %s' },
   DP_ERR_KEY_FILE_PERMISSIONS: { status: 400, message: 'The key file is readable by others: %s' },

@@ -10,6 +10,10 @@ export interface GatewayConfig {
   port: number;
   /** pino level, or false for no logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How far a request signature's `created` may be from the gateway's clock (seconds). */
+  maxSkewSeconds: number;
+  /** The externally visible base URL (for @target-uri behind a proxy); default: from the Host header. */
+  publicUrl?: string;
   /** The gateway's own key; default: `<dataDir>/gateway-key.json`, created on first start. */
   identity?: Identity;
   ledger: {
@@ -36,6 +40,10 @@ export function resolveConfig(input: GatewayConfigInput = {}, env: NodeJS.Proces
   if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 0) {
     throw new DataportError('DP_ERR_INVALID_ARGUMENT', `checkpoint interval ${checkpointIntervalMs} must be a non-negative integer (ms)`);
   }
+  const maxSkewSeconds = input.maxSkewSeconds ?? Number(env.DATAPORT_MAX_SKEW_SECONDS ?? 300);
+  if (!Number.isInteger(maxSkewSeconds) || maxSkewSeconds < 1) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `signature skew ${maxSkewSeconds} must be a positive integer (seconds)`);
+  }
   const origin = input.ledger?.origin ?? env.DATAPORT_LEDGER_ORIGIN ?? 'dataport.local/ledger';
   if (!/^[^\s+]+$/.test(origin)) {
     throw new DataportError('DP_ERR_INVALID_ARGUMENT', `ledger origin ${JSON.stringify(origin)} must be one word without spaces or '+'`);
@@ -46,6 +54,8 @@ export function resolveConfig(input: GatewayConfigInput = {}, env: NodeJS.Proces
     port,
     logLevel,
     identity: input.identity,
+    maxSkewSeconds,
+    publicUrl: input.publicUrl ?? env.DATAPORT_PUBLIC_URL,
     ledger: { origin, checkpointIntervalMs, groupCommit: input.ledger?.groupCommit ?? true },
   };
 }

@@ -9,11 +9,17 @@ import { healthRoutes } from './health.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { Ledger } from './ledger/ledger.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { signedRequests } from './auth/signed-requests.js';
+import { ControlPlane } from './state/control-plane.js';
+import { participantRoutes } from './management/participants.js';
+import { datasetRoutes } from './management/datasets.js';
+import { registerOpenApi } from './openapi.js';
 import { VERSION } from './version.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     ledger: Ledger;
+    state: ControlPlane;
     identity: Identity;
     gatewayConfig: GatewayConfig;
   }
@@ -35,7 +41,9 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
     requestIdHeader: 'x-request-id',
   });
   let shuttingDown = false;
+  const state = ControlPlane.rebuild(ledger);
   app.decorate('ledger', ledger);
+  app.decorate('state', state);
   app.decorate('identity', identity);
   app.decorate('gatewayConfig', config);
   app.addHook('onRequest', async (request, reply) => {
@@ -50,8 +58,12 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   });
 
   installErrorHandling(app);
+  await registerOpenApi(app);
+  await app.register(signedRequests, { maxSkewSeconds: config.maxSkewSeconds, publicUrl: config.publicUrl });
   await app.register(healthRoutes, { ledger, isShuttingDown: () => shuttingDown });
   await app.register(ledgerRoutes, { ledger });
+  await app.register(participantRoutes, { state });
+  await app.register(datasetRoutes, { state });
 
   for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
   await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes });

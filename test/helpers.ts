@@ -18,3 +18,32 @@ export function testIdentity(n = 1): Identity {
 /** Root of the repository (tests run from it; compiled files live in dist/). */
 export const repoRoot = new URL('../../', import.meta.url).pathname;
 export const cli = join(repoRoot, 'dist', 'bin', 'dataport.js');
+
+/** Provider and consumer profiles used across the control-plane tests. */
+export const hospitalProfile = {
+  legalName: 'Beijing Union Hospital Network', jurisdiction: 'CN-BJ', roles: ['provider'],
+  exporter: { ciio: false, zone: 'beijing-ftz', sector: 'health' },
+} as const;
+export const sponsorProfile = { legalName: 'Rhein Pharma Analytics GmbH', jurisdiction: 'DE', roles: ['consumer'] } as const;
+
+/** A small clinical dataset description (CDISC SDTM DM) with one offer. */
+export function dmDataset(id = 'cdiscpilot01-dm') {
+  return {
+    id,
+    title: 'CDISC pilot study DM (demographics)',
+    description: 'SDTM DM domain of CDISCPILOT01',
+    schema: {
+      fields: [
+        { name: 'USUBJID', type: 'utf8', role: 'direct-identifier', category: 'identity' },
+        { name: 'SITEID', type: 'utf8', role: 'quasi-identifier' },
+        { name: 'AGE', type: 'int32', role: 'quasi-identifier' },
+        { name: 'SEX', type: 'utf8', role: 'quasi-identifier' },
+        { name: 'RACE', type: 'utf8', role: 'quasi-identifier' },
+        { name: 'ARM', type: 'utf8', role: 'sensitive', category: 'health' },
+      ],
+    },
+    subjects: 306,
+    source: { format: 'csv', location: 'dm.csv', rows: 306 },
+    offers: [{ '@id': `${id}:offer:research`, '@type': 'Offer', permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }] }] }],
+  };
+}

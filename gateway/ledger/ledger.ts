@@ -255,19 +255,28 @@ export class Ledger {
 
   /** Appends an entry; resolves once it is durable. Sequence numbers follow call order. */
   append(type: string, body: JsonValue | object): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new DataportError('DP_ERR_LEDGER_CLOSED', 'no more appends'));
-    if (this.failure) return Promise.reject(this.failure);
-    let leafInput: Buffer;
     try {
-      leafInput = encodeEntry(this.nextSeq, this.lastLeaf, type, this.timestamp(), body);
+      return this.enqueue(type, body).durable;
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * Takes an entry into the log at once (its sequence number and time are fixed now) or throws
+   * synchronously when it cannot be taken, so a caller can apply the same event to memory in the
+   * same step; `durable` resolves once the entry is on stable storage.
+   */
+  enqueue(type: string, body: JsonValue | object): { seq: number; time: string; durable: Promise<AppendResult> } {
+    if (this.closed) throw new DataportError('DP_ERR_LEDGER_CLOSED', 'no more appends');
+    if (this.failure) throw this.failure;
+    const time = this.timestamp();
+    const leafInput = encodeEntry(this.nextSeq, this.lastLeaf, type, time, body);
     const seq = this.nextSeq++;
     const payload = leafInput.subarray(1);
     const leaf = this.hasher.prefixedLeafHash(leafInput);
     this.lastLeaf = leaf;
-    return new Promise<AppendResult>((resolve, reject) => {
+    const durable = new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ seq, payload, leaf, resolve, reject });
       if (!this.writing && !this.scheduled) {
         this.scheduled = true;
@@ -276,6 +285,7 @@ export class Ledger {
         setImmediate(() => void this.commitLoop());
       }
     });
+    return { seq, time, durable };
   }
 
   private lastTime = { ms: Number.NaN, iso: '' };
@@ -372,6 +382,26 @@ export class Ledger {
   flush(): Promise<void> {
     if (this.queue.length === 0 && !this.writing) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /**
+   * Every durable entry from `from` on, in order, read sequentially from the segments: how the
+   * gateway rebuilds its control-plane state at start.
+   */
+  *replay(from = 0): Generator<LedgerEntry> {
+    const end = this.size;
+    for (let s = 0; s < this.segments.length; s++) {
+      const next = this.segments[s + 1];
+      if (next && next.firstSeq <= from) continue;
+      const batch: LedgerEntry[] = [];
+      let seq = this.segments[s]!.firstSeq;
+      readRecords(this.segments[s]!.path, SEGMENT_HEADER_SIZE, (payload) => {
+        if (seq >= from && seq < end) batch.push(decodeEntry(payload));
+        seq++;
+      });
+      yield* batch;
+      if (seq >= end) return;
+    }
   }
 
   get(seq: number): StoredEntry {

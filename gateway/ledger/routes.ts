@@ -18,6 +18,7 @@ const errorBody = {
 
 export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app, { ledger }) => {
   app.get('/ledger/checkpoint', {
+    config: { public: true },
     schema: {
       description: 'The newest signed checkpoint (C2SP tlog-checkpoint signed note); JSON when asked with Accept: application/json.',
       response: {
@@ -44,6 +45,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
   });
 
   app.get<{ Params: { seq: number } }>('/ledger/entries/:seq', {
+    config: { public: true },
     schema: {
       params: { type: 'object', properties: { seq: size }, required: ['seq'] },
       response: {
@@ -64,6 +66,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
   });
 
   app.get<{ Querystring: { seq: number; size?: number } }>('/ledger/proofs/inclusion', {
+    config: { public: true },
     schema: {
       querystring: { type: 'object', properties: { seq: size, size }, required: ['seq'] },
       response: {
@@ -86,6 +89,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
   });
 
   app.get<{ Querystring: { from: number; to?: number } }>('/ledger/proofs/consistency', {
+    config: { public: true },
     schema: {
       querystring: { type: 'object', properties: { from: size, to: size }, required: ['from'] },
       response: {

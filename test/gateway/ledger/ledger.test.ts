@@ -218,3 +218,13 @@ t.test('verify takes the signer key as did:key, verifier key, hex or base64', as
   t.notOk(verifyLedger(dir, { key: testIdentity(99).did }).ok, 'another key fails');
   t.throws(() => verifyLedger(dir, { key: 'not a key' }), { code: 'DP_ERR_INVALID_ARGUMENT' });
 });
+
+t.test('replay yields every durable entry in order, from a given sequence number', async (t) => {
+  const dir = tempDir(t);
+  const ledger = await filled(dir, 25, { maxSegmentBytes: 500 });
+  t.same([...ledger.replay()].map((e) => e.seq), Array.from({ length: 25 }, (_, i) => i));
+  const tail = [...ledger.replay(20)];
+  t.same(tail.map((e) => (e.body as { i: number }).i), [20, 21, 22, 23, 24]);
+  t.equal(tail[0]!.type, 'test.event');
+  await ledger.close();
+});

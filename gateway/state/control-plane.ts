@@ -1,0 +1,179 @@
+// The control plane's state, event-sourced on the ledger: every change is a ledger entry, and the
+// in-memory state is what replaying those entries gives. A command validates against the current
+// state, appends its event and applies it in the same synchronous step (so memory order is ledger
+// order), then waits for the entry to be durable before the caller answers.
+import { DataportError } from '../../crypto/errors.js';
+import type { Ledger } from '../ledger/ledger.js';
+
+export type Role = 'provider' | 'consumer';
+
+export interface ExporterProfile {
+  /** Critical information infrastructure operator (CIIO). */
+  ciio: boolean;
+  zone: 'none' | 'beijing-ftz' | 'beijing-city' | 'tianjin-ftz' | 'shanghai-ftz' | 'hainan-ftz';
+  sector?: string;
+  negativeList?: string;
+}
+
+export interface ParticipantProfile {
+  legalName: string;
+  /** ISO 3166 code (with subdivision where useful: CN-BJ). */
+  jurisdiction: string;
+  roles: Role[];
+  exporter?: ExporterProfile;
+  /** Where the participant's connector receives DSP callbacks. */
+  callbackAddress?: string;
+}
+
+export interface Participant extends ParticipantProfile {
+  did: string;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+export type FieldRole = 'direct-identifier' | 'quasi-identifier' | 'sensitive' | 'other';
+
+export interface DatasetField {
+  name: string;
+  /** Arrow type name: utf8, int32, int64, float64, bool, date32, timestamp[ms], ... */
+  type: string;
+  role: FieldRole;
+  /** Personal-information category, where the field has one (health, location, identity, ...). */
+  category?: string;
+}
+
+export interface DatasetInput {
+  id?: string;
+  title: string;
+  description?: string;
+  keywords?: string[];
+  schema: { fields: DatasetField[] };
+  /** Number of distinct data subjects (people) in the dataset. */
+  subjects: number;
+  /** How many of them have sensitive personal information in it. */
+  sensitiveSubjects?: number;
+  source: { format: 'csv' | 'ndjson' | 'dataset-json' | 'arrow' | 'gps-trace'; location?: string; rows?: number };
+  /** ODRL offers, as DSP carries them. */
+  offers: Record<string, unknown>[];
+}
+
+export interface Dataset extends Omit<DatasetInput, 'id'> {
+  id: string;
+  provider: string;
+  status: 'published' | 'withdrawn';
+  version: number;
+  publishedAt: string;
+  updatedAt: string;
+}
+
+/** What a command returns once its event is durable. */
+export interface Committed<T> {
+  value: T;
+  seq: number;
+}
+
+type Event =
+  | { type: 'participant.registered' | 'participant.updated'; body: { did: string; profile: ParticipantProfile } }
+  | { type: 'dataset.published' | 'dataset.updated'; body: { provider: string; dataset: DatasetInput & { id: string } } }
+  | { type: 'dataset.withdrawn'; body: { provider: string; id: string } };
+
+export class ControlPlane {
+  readonly participants = new Map<string, Participant>();
+  readonly datasets = new Map<string, Dataset>();
+  private readonly ledger: Ledger;
+
+  private constructor(ledger: Ledger) {
+    this.ledger = ledger;
+  }
+
+  /** The state the ledger's entries describe. */
+  static rebuild(ledger: Ledger): ControlPlane {
+    const state = new ControlPlane(ledger);
+    for (const entry of ledger.replay()) state.apply(entry);
+    return state;
+  }
+
+  /** Applies one ledger entry; entries of other kinds are ignored. */
+  apply(entry: { type: string; time: string; body: unknown }): void {
+    const e = entry as unknown as Event & { time: string };
+    switch (e.type) {
+      case 'participant.registered':
+      case 'participant.updated': {
+        const old = this.participants.get(e.body.did);
+        this.participants.set(e.body.did, { ...e.body.profile, did: e.body.did, registeredAt: old?.registeredAt ?? e.time, updatedAt: e.time });
+        return;
+      }
+      case 'dataset.published':
+      case 'dataset.updated': {
+        const old = this.datasets.get(e.body.dataset.id);
+        this.datasets.set(e.body.dataset.id, {
+          ...e.body.dataset, provider: e.body.provider, status: 'published', version: (old?.version ?? 0) + 1,
+          publishedAt: old?.publishedAt ?? e.time, updatedAt: e.time,
+        });
+        return;
+      }
+      case 'dataset.withdrawn': {
+        const old = this.datasets.get(e.body.id);
+        if (old) this.datasets.set(e.body.id, { ...old, status: 'withdrawn', updatedAt: e.time, version: old.version + 1 });
+        return;
+      }
+    }
+  }
+
+  /** Appends the event and applies it at once; resolves when the entry is durable. */
+  private async commit(event: Event): Promise<number> {
+    const { seq, time, durable } = this.ledger.enqueue(event.type, event.body);
+    this.apply({ ...event, time });
+    await durable;
+    return seq;
+  }
+
+  participant(did: string): Participant | undefined {
+    return this.participants.get(did);
+  }
+
+  /** The registered participant behind a signature, or 403. */
+  requireParticipant(did: string | undefined, role?: Role): Participant {
+    const p = did === undefined ? undefined : this.participants.get(did);
+    if (!p) throw new DataportError('DP_ERR_NOT_REGISTERED', `${did ?? 'unsigned request'}; register with POST /participants first`);
+    if (role && !p.roles.includes(role)) throw new DataportError('DP_ERR_FORBIDDEN', `${did} is not registered as a ${role}`);
+    return p;
+  }
+
+  async register(did: string, profile: ParticipantProfile): Promise<Committed<Participant>> {
+    if (profile.roles.includes('provider') && !profile.exporter) {
+      throw new DataportError('DP_ERR_VALIDATION', 'a provider must give its exporter profile (ciio, zone) for the compliance engine');
+    }
+    const type = this.participants.has(did) ? 'participant.updated' : 'participant.registered';
+    const seq = await this.commit({ type, body: { did, profile } });
+    return { value: this.participants.get(did)!, seq };
+  }
+
+  /** A dataset as its provider sees it; another party's dataset is reported as not found. */
+  ownDataset(provider: string, id: string): Dataset {
+    const d = this.datasets.get(id);
+    if (!d || d.provider !== provider) throw new DataportError('DP_ERR_NOT_FOUND', `dataset ${id}`);
+    return d;
+  }
+
+  async publish(provider: string, input: DatasetInput & { id: string }): Promise<Committed<Dataset>> {
+    const existing = this.datasets.get(input.id);
+    if (existing) throw new DataportError('DP_ERR_CONFLICT', `dataset ${input.id} already exists${existing.provider === provider ? '; update it with PUT' : ''}`);
+    const seq = await this.commit({ type: 'dataset.published', body: { provider, dataset: input } });
+    return { value: this.datasets.get(input.id)!, seq };
+  }
+
+  async update(provider: string, input: DatasetInput & { id: string }): Promise<Committed<Dataset>> {
+    const d = this.ownDataset(provider, input.id);
+    if (d.status === 'withdrawn') throw new DataportError('DP_ERR_CONFLICT', `dataset ${input.id} was withdrawn`);
+    const seq = await this.commit({ type: 'dataset.updated', body: { provider, dataset: input } });
+    return { value: this.datasets.get(input.id)!, seq };
+  }
+
+  async withdraw(provider: string, id: string): Promise<Committed<Dataset>> {
+    const d = this.ownDataset(provider, id);
+    if (d.status === 'withdrawn') return { value: d, seq: -1 };
+    const seq = await this.commit({ type: 'dataset.withdrawn', body: { provider, id } });
+    return { value: this.datasets.get(id)!, seq };
+  }
+}
