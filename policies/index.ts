@@ -1,3 +1,6 @@
-// Public surface of dataport/policies: the ODRL policy engine and the compliance engine arrive
-// with the control-plane and compliance issues.
-export {};
+// Public surface of dataport/policies: DSP 2025-1 messages and schemas, the negotiation state
+// machine and agreements, and (with the next issues) the ODRL engine and the compliance engine.
+export * from './dsp/index.js';
+export { negotiationTransition, isTerminal, NEGOTIATION_STATES, type NegotiationState, type NegotiationMessageKind, type Party } from './negotiation/state-machine.js';
+export { buildAgreement, sameTerms, termsOf, signAgreement, verifyAgreementSignature, approvalMode, type Agreement as SignedAgreement, type AgreementTerms } from './negotiation/agreement.js';
+export { DATAPORT_NS, SIGNATURE, PURPOSE, APPROVAL } from './negotiation/extensions.js';
