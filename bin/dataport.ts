@@ -4,11 +4,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DataportError } from '../crypto/errors.js';
+import { GatewayError } from '../connectors/signed-http.js';
 import { buildGateway } from '../gateway/server.js';
 import { writeKeyFile } from '../gateway/key-file.js';
 import { verifyLedger } from '../gateway/ledger/verify.js';
 import { showLedger } from './ledger-show.js';
 import { VERSION } from '../gateway/version.js';
+import { CONNECTOR_COMMANDS, connectorCommand, UsageError } from './connector-commands.js';
 
 const USAGE = `dataport ${VERSION}: privacy-preserving cross-border data gateway
 
@@ -21,10 +23,21 @@ Usage:
                                             (K: the signer's did:key or signed-note verifier key)
   dataport ledger show <dir> [--from N] [--limit M] [--json]
                                             print entries
+
+Connector (every command takes --gateway URL --identity key.json, and --json for machine output):
+  dataport register --profile profile.json [--callback URL]
+                                            register (or update) the key as a participant
+  dataport publish dataset.json             publish a dataset with its offers (providers)
+  dataport catalog [--keyword K] [--text T] the datasets and offers you could use
+  dataport negotiate --dataset ID --offer ID [--purpose P] [--accept-counter-offers]
+                                            negotiate an agreement; waits for FINALIZED
+  dataport connector [--port N]             run a provider's connector: signs automatic approvals,
+                                            lists the others for approve/reject
+  dataport approvals | approve PID | reject PID --reason R
+                                            a provider's manual approvals
   dataport --version
 `;
 
-class UsageError extends Error {}
 
 function parse(args: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
@@ -116,6 +129,14 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     default:
+      if (CONNECTOR_COMMANDS.includes(command)) {
+        try {
+          return await connectorCommand(command, rest);
+        } catch (e) {
+          if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((e as Error).message);
+          throw e;
+        }
+      }
       throw new UsageError(`unknown command ${command}`);
   }
 }
@@ -130,6 +151,9 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (e instanceof DataportError) {
       process.stderr.write(`dataport: ${e.code}: ${e.message}\n`);
+      process.exitCode = 1;
+    } else if (e instanceof GatewayError) {
+      process.stderr.write(`dataport: ${e.message}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`dataport: ${(e as Error).stack ?? String(e)}\n`);

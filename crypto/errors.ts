@@ -16,6 +16,11 @@ export const ERRORS = {
   DP_ERR_FORBIDDEN: { status: 403, message: 'Not allowed: %s' },
   DP_ERR_NOT_REGISTERED: { status: 403, message: 'The signing key is not a registered participant: %s' },
   DP_ERR_CONFLICT: { status: 409, message: 'Conflict: %s' },
+  DP_ERR_POLICY_DENIED: { status: 403, message: 'The usage policy does not allow this: %s' },
+  DP_ERR_INVALID_TRANSITION: { status: 400, message: 'Invalid state transition: %s' },
+  DP_ERR_UNKNOWN_OFFER: { status: 400, message: 'Unknown offer: %s' },
+  DP_ERR_PROVIDER_REJECTED: { status: 409, message: 'The provider rejected the request: %s' },
+  DP_ERR_DELIVERY_FAILED: { status: 502, message: 'A connector did not acknowledge a message: %s' },
 
   DP_ERR_INVALID_ARGUMENT: { status: 400, message: 'Invalid argument: %s' },
   DP_ERR_KEY_FILE_INVALID: { status: 400, message: 'The key file is not valid: %s' },

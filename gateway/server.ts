@@ -14,12 +14,19 @@ import { ControlPlane } from './state/control-plane.js';
 import { participantRoutes } from './management/participants.js';
 import { datasetRoutes } from './management/datasets.js';
 import { registerOpenApi } from './openapi.js';
+import { PeerClient } from './peer-client.js';
+import { NegotiationService } from './negotiation/service.js';
+import { negotiationRoutes } from './negotiation/routes.js';
+import { odrlPolicyCheck } from './negotiation/policy-check.js';
+import { wellKnownRoutes } from './well-known.js';
+import { catalogRoutes, visibilityRoutes } from './catalog/routes.js';
 import { VERSION } from './version.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     ledger: Ledger;
     state: ControlPlane;
+    negotiations: NegotiationService;
     identity: Identity;
     gatewayConfig: GatewayConfig;
   }
@@ -42,8 +49,11 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   });
   let shuttingDown = false;
   const state = ControlPlane.rebuild(ledger);
+  const policy = odrlPolicyCheck();
+  const negotiations = new NegotiationService({ state, peers: new PeerClient(identity), policy, log: app.log });
   app.decorate('ledger', ledger);
   app.decorate('state', state);
+  app.decorate('negotiations', negotiations);
   app.decorate('identity', identity);
   app.decorate('gatewayConfig', config);
   app.addHook('onRequest', async (request, reply) => {
@@ -53,6 +63,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
     shuttingDown = true;
   });
   app.addHook('onClose', async () => {
+    await negotiations.close();
     await ledger.append('gateway.stopped', { did: identity.did, size: ledger.size }).catch(() => undefined);
     await ledger.close();
   });
@@ -64,8 +75,14 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   await app.register(ledgerRoutes, { ledger });
   await app.register(participantRoutes, { state });
   await app.register(datasetRoutes, { state });
+  await app.register(wellKnownRoutes, { identity, origin: ledger.meta.origin });
+  await app.register(negotiationRoutes, { service: negotiations, state, ledger });
+  await app.register(catalogRoutes, { state, policy, gatewayDid: identity.did });
+  await app.register(visibilityRoutes, { state, policy });
 
   for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
   await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes });
+  // Steps the gateway still owed when it stopped (asking a provider, sending an agreement, FINALIZED).
+  app.addHook('onReady', async () => negotiations.resume());
   return app;
 }

@@ -53,6 +53,7 @@ const field = {
 const offer = {
   type: 'object',
   required: ['@id'],
+  additionalProperties: true,
   description: 'An ODRL offer as DSP carries it (permission, prohibition, obligation)',
   properties: {
     '@id': { type: 'string', minLength: 1 },

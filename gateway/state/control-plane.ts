@@ -4,6 +4,7 @@
 // order), then waits for the entry to be durable before the caller answers.
 import { DataportError } from '../../crypto/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { applyNegotiationEvent, type Negotiation, type NegotiationEvent } from './negotiations.js';
 
 export type Role = 'provider' | 'consumer';
 
@@ -73,6 +74,7 @@ export interface Committed<T> {
 }
 
 type Event =
+  | NegotiationEvent
   | { type: 'participant.registered' | 'participant.updated'; body: { did: string; profile: ParticipantProfile } }
   | { type: 'dataset.published' | 'dataset.updated'; body: { provider: string; dataset: DatasetInput & { id: string } } }
   | { type: 'dataset.withdrawn'; body: { provider: string; id: string } };
@@ -80,6 +82,10 @@ type Event =
 export class ControlPlane {
   readonly participants = new Map<string, Participant>();
   readonly datasets = new Map<string, Dataset>();
+  /** By providerPid. */
+  readonly negotiations = new Map<string, Negotiation>();
+  /** Agreement @id to the providerPid of its negotiation. */
+  readonly agreements = new Map<string, string>();
   private readonly ledger: Ledger;
 
   private constructor(ledger: Ledger) {
@@ -94,8 +100,8 @@ export class ControlPlane {
   }
 
   /** Applies one ledger entry; entries of other kinds are ignored. */
-  apply(entry: { type: string; time: string; body: unknown }): void {
-    const e = entry as unknown as Event & { time: string };
+  apply(entry: { type: string; time: string; body: unknown; seq: number }): void {
+    const e = entry as unknown as Event & { time: string; seq: number };
     switch (e.type) {
       case 'participant.registered':
       case 'participant.updated': {
@@ -117,13 +123,17 @@ export class ControlPlane {
         if (old) this.datasets.set(e.body.id, { ...old, status: 'withdrawn', updatedAt: e.time, version: old.version + 1 });
         return;
       }
+      default:
+        if (applyNegotiationEvent(this.negotiations, e, e.time, e.seq) && e.type === 'negotiation.verified') {
+          this.agreements.set(e.body.agreement['@id'], e.body.providerPid);
+        }
     }
   }
 
-  /** Appends the event and applies it at once; resolves when the entry is durable. */
-  private async commit(event: Event): Promise<number> {
+  /** Appends the event and applies it at once; resolves with its sequence number when durable. */
+  async commit(event: Event): Promise<number> {
     const { seq, time, durable } = this.ledger.enqueue(event.type, event.body);
-    this.apply({ ...event, time });
+    this.apply({ ...event, time, seq });
     await durable;
     return seq;
   }

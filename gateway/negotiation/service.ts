@@ -1,0 +1,299 @@
+// Contract negotiation on the provider side (DSP 2025-1): the gateway negotiates for the provider
+// participant that published the dataset, asks that provider's connector to approve and sign, and
+// talks to the consumer's connector through its callback address. Every state change is a ledger
+// entry (ControlPlane.commit), committed when the counter-party has acknowledged the message.
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { DataportError } from '../../crypto/errors.js';
+import type { JsonSignature } from '../../crypto/signed-json.js';
+import { DSP_CONTEXT } from '../../policies/dsp/version.js';
+import { approvalMode, buildAgreement, sameTerms, verifyAgreementSignature, type Agreement } from '../../policies/negotiation/agreement.js';
+import { PURPOSE, SIGNATURE } from '../../policies/negotiation/extensions.js';
+import { isTerminal, negotiationTransition, type NegotiationMessageKind, type Party } from '../../policies/negotiation/state-machine.js';
+import type { PeerClient } from '../peer-client.js';
+import type { ControlPlane, Dataset } from '../state/control-plane.js';
+import type { Negotiation, NegotiationEvent } from '../state/negotiations.js';
+import type { PolicyCheck } from './policy-check.js';
+
+/** What the provider's connector answers to an approval request (or posts later, when manual). */
+export type ProviderDecision =
+  | { decision: 'agree'; agreement: Agreement; signature: JsonSignature }
+  | { decision: 'counter'; offer: Record<string, unknown> }
+  | { decision: 'terminate'; reason: string };
+
+export interface ContractNegotiationAck {
+  '@context': string[];
+  '@type': 'ContractNegotiation';
+  providerPid: string;
+  consumerPid: string;
+  state: string;
+}
+
+export interface NegotiationServiceOptions {
+  state: ControlPlane;
+  peers: PeerClient;
+  policy: PolicyCheck;
+  log: FastifyBaseLogger;
+  /** Attempts to deliver a message to a connector before the negotiation is terminated. */
+  deliveryAttempts?: number;
+  retryDelayMs?: number;
+}
+
+export class NegotiationService {
+  private readonly state: ControlPlane;
+  private readonly peers: PeerClient;
+  private readonly policy: PolicyCheck;
+  private readonly log: FastifyBaseLogger;
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+  /** Outbound work in flight, so close() can wait for it. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopped = false;
+
+  constructor(opts: NegotiationServiceOptions) {
+    this.state = opts.state;
+    this.peers = opts.peers;
+    this.policy = opts.policy;
+    this.log = opts.log;
+    this.attempts = opts.deliveryAttempts ?? 5;
+    this.retryDelayMs = opts.retryDelayMs ?? 200;
+  }
+
+  ack(n: Negotiation): ContractNegotiationAck {
+    return { '@context': [DSP_CONTEXT], '@type': 'ContractNegotiation', providerPid: n.providerPid, consumerPid: n.consumerPid, state: n.state };
+  }
+
+  /** The negotiation as `party` may see it; anyone else gets 404, as DSP requires. */
+  find(providerPid: string, did: string | undefined, party?: Party): Negotiation {
+    const n = this.state.negotiations.get(providerPid);
+    const isParty = n && ((party !== 'provider' && n.consumer === did) || (party !== 'consumer' && n.provider === did));
+    if (!n || !isParty) throw new DataportError('DP_ERR_NOT_FOUND', `contract negotiation ${providerPid}`);
+    return n;
+  }
+
+  private check(n: Negotiation | undefined, message: NegotiationMessageKind, sender: Party): void {
+    const t = negotiationTransition(n?.state, message, sender);
+    if (!t.ok) throw new DataportError('DP_ERR_INVALID_TRANSITION', t.reason, { state: n?.state });
+  }
+
+  private commit(event: NegotiationEvent): Promise<number> {
+    return this.state.commit(event);
+  }
+
+  // ---- messages from the consumer (DSP provider path bindings) ----------------------------------
+
+  /** ContractRequestMessage: starts a negotiation (no providerPid) or counters the provider's offer. */
+  async request(consumer: string, msg: Record<string, unknown>, providerPid?: string): Promise<{ created: boolean; ack: ContractNegotiationAck }> {
+    const offer = msg.offer as Record<string, unknown>;
+    const consumerPid = msg.consumerPid as string;
+    if (providerPid !== undefined || msg.providerPid !== undefined) {
+      const pid = providerPid ?? (msg.providerPid as string);
+      const n = this.find(pid, consumer, 'consumer');
+      if (n.consumerPid !== consumerPid) throw new DataportError('DP_ERR_BAD_REQUEST', `consumerPid ${consumerPid} does not belong to negotiation ${pid}`);
+      this.check(n, 'ContractRequestMessage', 'consumer');
+      this.checkPolicy(n, offer, consumer);
+      await this.commit({ type: 'negotiation.counter-requested', body: { providerPid: pid, offer } });
+      this.spawn(() => this.askProvider(n));
+      return { created: false, ack: this.ack(n) };
+    }
+
+    // Idempotent on a repeated consumerPid from the same consumer.
+    for (const n of this.state.negotiations.values()) {
+      if (n.consumer === consumer && n.consumerPid === consumerPid) return { created: false, ack: this.ack(n) };
+    }
+    if (typeof msg.callbackAddress !== 'string' || !/^https?:\/\//.test(msg.callbackAddress)) {
+      throw new DataportError('DP_ERR_BAD_REQUEST', `callbackAddress ${JSON.stringify(msg.callbackAddress)} is not an http(s) URL this gateway can call back`);
+    }
+    const { dataset, catalogOffer } = this.findOffer(offer);
+    this.state.requireParticipant(consumer, 'consumer');
+    const purpose = typeof msg[PURPOSE] === 'string' ? (msg[PURPOSE] as string) : undefined;
+    const n0 = { consumer, datasetId: dataset.id, purpose } as Negotiation;
+    this.checkPolicy(n0, catalogOffer, consumer, dataset);
+    if (!sameTerms(offer, catalogOffer)) this.checkPolicy(n0, offer, consumer, dataset);
+    const pid = `urn:uuid:${randomUUID()}`;
+    this.check(undefined, 'ContractRequestMessage', 'consumer');
+    await this.commit({
+      type: 'negotiation.requested',
+      body: {
+        providerPid: pid, consumerPid, datasetId: dataset.id, offerId: catalogOffer['@id'] as string, provider: dataset.provider, consumer,
+        callbackAddress: msg.callbackAddress, offer, purpose,
+        // A consumer's own terms always need the provider's decision; the catalog's may be automatic.
+        approval: sameTerms(offer, catalogOffer) ? approvalMode(catalogOffer) : 'manual',
+      },
+    });
+    const n = this.state.negotiations.get(pid)!;
+    this.spawn(() => this.askProvider(n));
+    return { created: true, ack: this.ack(n) };
+  }
+
+  private findOffer(offer: Record<string, unknown>): { dataset: Dataset; catalogOffer: Record<string, unknown> } {
+    const target = offer.target;
+    const id = offer['@id'];
+    for (const d of this.state.datasets.values()) {
+      if (d.status !== 'published' || (typeof target === 'string' && d.id !== target)) continue;
+      const catalogOffer = d.offers.find((o) => o['@id'] === id);
+      if (catalogOffer) return { dataset: d, catalogOffer };
+    }
+    throw new DataportError('DP_ERR_UNKNOWN_OFFER', `no published dataset${typeof target === 'string' ? ` ${target}` : ''} has offer ${String(id)}`);
+  }
+
+  private checkPolicy(n: Pick<Negotiation, 'consumer' | 'datasetId' | 'purpose'>, policy: Record<string, unknown>, consumer: string, dataset?: Dataset): void {
+    const participant = this.state.requireParticipant(consumer, 'consumer');
+    const decision = this.policy(policy, 'negotiation', { participant, purpose: n.purpose, dataset: dataset ?? this.state.datasets.get(n.datasetId)! });
+    if (!decision.allowed) {
+      const offerId = typeof policy['@id'] === 'string' ? policy['@id'] : null;
+      void this.commit({ type: 'negotiation.denied', body: { consumer, datasetId: n.datasetId, offerId, reason: decision.reason } }).catch(() => undefined);
+      throw new DataportError('DP_ERR_POLICY_DENIED', decision.reason, { trace: decision.trace });
+    }
+  }
+
+  /** ContractNegotiationEventMessage from the consumer: only ACCEPTED (FINALIZED is the provider's). */
+  async event(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+    const n = this.find(providerPid, consumer, 'consumer');
+    const kind = `ContractNegotiationEventMessage:${String(msg.eventType)}` as NegotiationMessageKind;
+    this.check(n, kind, 'consumer');
+    await this.commit({ type: 'negotiation.accepted', body: { providerPid } });
+    this.spawn(() => this.askProvider(n));
+  }
+
+  /** ContractAgreementVerificationMessage: the consumer's signature over the agreement. */
+  async verification(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+    const n = this.find(providerPid, consumer, 'consumer');
+    this.check(n, 'ContractAgreementVerificationMessage', 'consumer');
+    const signature = msg[SIGNATURE] as JsonSignature | undefined;
+    if (!n.agreement || !n.providerSignature || !verifyAgreementSignature(n.agreement, signature, consumer)) {
+      throw new DataportError('DP_ERR_SIGNATURE_INVALID', `the verification carries no valid signature by ${consumer} over agreement ${n.agreement?.['@id']}`);
+    }
+    await this.commit({ type: 'negotiation.verified', body: { providerPid, agreement: n.agreement, signatures: [n.providerSignature, signature!] } });
+    this.spawn(() => this.sendFinalized(n));
+  }
+
+  async termination(party: Party, did: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+    const n = this.find(providerPid, did, party);
+    this.check(n, 'ContractNegotiationTerminationMessage', party);
+    const reason = Array.isArray(msg.reason) ? msg.reason.map(String) : msg.reason === undefined ? [] : [String(msg.reason)];
+    await this.commit({ type: 'negotiation.terminated', body: { providerPid, by: party, code: String(msg.code ?? 'terminated'), reason } });
+  }
+
+  // ---- the provider's decision ------------------------------------------------------------------
+
+  /** Approval requests still waiting for the provider (manual approval). */
+  pending(provider: string): Negotiation[] {
+    return [...this.state.negotiations.values()].filter((n) => n.provider === provider && (n.state === 'REQUESTED' || n.state === 'ACCEPTED') && !n.agreement);
+  }
+
+  /** The agreement the provider would sign for the offer on the table. */
+  proposal(n: Negotiation): Agreement {
+    return buildAgreement(`urn:uuid:${randomUUID()}`, n.offer, n.datasetId, n.provider, n.consumer, new Date().toISOString());
+  }
+
+  async decide(provider: string, providerPid: string, d: ProviderDecision): Promise<void> {
+    const n = this.find(providerPid, provider, 'provider');
+    if (d.decision === 'terminate') {
+      this.check(n, 'ContractNegotiationTerminationMessage', 'provider');
+      await this.commit({ type: 'negotiation.terminated', body: { providerPid, by: 'provider', code: 'DP_ERR_PROVIDER_REJECTED', reason: [d.reason] } });
+      this.spawn(() => this.deliver(n, `negotiations/${n.consumerPid}/termination`, {
+        '@context': [DSP_CONTEXT], '@type': 'ContractNegotiationTerminationMessage', providerPid, consumerPid: n.consumerPid,
+        code: 'DP_ERR_PROVIDER_REJECTED', reason: [d.reason],
+      }, async () => undefined));
+      return;
+    }
+    if (d.decision === 'counter') {
+      this.check(n, 'ContractOfferMessage', 'provider');
+      const offer = { ...d.offer, '@type': 'Offer', target: n.datasetId };
+      this.spawn(() => this.deliver(n, `negotiations/${n.consumerPid}/offers`, {
+        '@context': [DSP_CONTEXT], '@type': 'ContractOfferMessage', providerPid, consumerPid: n.consumerPid, offer,
+      }, () => this.commit({ type: 'negotiation.offered', body: { providerPid, offer } })));
+      return;
+    }
+    this.check(n, 'ContractAgreementMessage', 'provider');
+    const a = d.agreement;
+    const mismatch = a.target !== n.datasetId ? 'target' : a.assigner !== n.provider ? 'assigner' : a.assignee !== n.consumer ? 'assignee'
+      : !sameTerms(a as unknown as Record<string, unknown>, n.offer) ? 'terms' : undefined;
+    if (mismatch) throw new DataportError('DP_ERR_BAD_REQUEST', `the agreement's ${mismatch} differs from the negotiation's`);
+    if (!verifyAgreementSignature(a, d.signature, provider)) {
+      throw new DataportError('DP_ERR_SIGNATURE_INVALID', `no valid signature by ${provider} over agreement ${a['@id']}`);
+    }
+    if (this.state.agreements.has(a['@id'])) throw new DataportError('DP_ERR_CONFLICT', `agreement ${a['@id']} already exists`);
+    await this.commit({ type: 'negotiation.approved', body: { providerPid, agreement: a, providerSignature: d.signature } });
+    this.spawn(() => this.sendAgreement(n));
+  }
+
+  // ---- outbound ---------------------------------------------------------------------------------
+
+  /** Asks the provider's connector to decide; an automatic connector answers at once. */
+  private async askProvider(n: Negotiation): Promise<void> {
+    const provider = this.state.participant(n.provider);
+    if (!provider?.callbackAddress) {
+      this.log.warn({ providerPid: n.providerPid }, 'provider has no callback address: waiting for a manual decision');
+      return;
+    }
+    const body = {
+      providerPid: n.providerPid, consumerPid: n.consumerPid, datasetId: n.datasetId, offerId: n.offerId, approval: n.approval,
+      offer: n.offer, purpose: n.purpose, consumer: this.state.participant(n.consumer), proposedAgreement: this.proposal(n),
+    };
+    const res = await this.peers.post(provider.callbackAddress, 'dataport/approvals', body);
+    if (res.status === 202) return; // manual: the provider posts its decision later
+    if (res.status !== 200) throw new Error(`provider connector answered ${res.status} to the approval request`);
+    if (this.state.negotiations.get(n.providerPid)?.agreement) return;
+    await this.decide(n.provider, n.providerPid, res.body as ProviderDecision);
+  }
+
+  private sendAgreement(n: Negotiation): Promise<void> {
+    return this.deliver(n, `negotiations/${n.consumerPid}/agreement`, {
+      '@context': [DSP_CONTEXT], '@type': 'ContractAgreementMessage', providerPid: n.providerPid, consumerPid: n.consumerPid,
+      agreement: n.agreement, [SIGNATURE]: n.providerSignature,
+    }, () => this.commit({ type: 'negotiation.agreed', body: { providerPid: n.providerPid } }));
+  }
+
+  private sendFinalized(n: Negotiation): Promise<void> {
+    return this.deliver(n, `negotiations/${n.consumerPid}/events`, {
+      '@context': [DSP_CONTEXT], '@type': 'ContractNegotiationEventMessage', providerPid: n.providerPid, consumerPid: n.consumerPid, eventType: 'FINALIZED',
+    }, () => this.commit({ type: 'negotiation.finalized', body: { providerPid: n.providerPid } }));
+  }
+
+  /**
+   * Sends a message to the consumer's callback; the state moves (`onAck`) only when the consumer
+   * acknowledges. After the last failed attempt the negotiation is terminated, saying why.
+   */
+  private async deliver(n: Negotiation, path: string, message: Record<string, unknown>, onAck: () => Promise<unknown>): Promise<void> {
+    let last = '';
+    for (let attempt = 1; attempt <= this.attempts && !this.stopped; attempt++) {
+      try {
+        const res = await this.peers.post(n.callbackAddress, path, message);
+        if (res.status >= 200 && res.status < 300) {
+          await onAck();
+          return;
+        }
+        last = `HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+        if (res.status >= 400 && res.status < 500) break; // the consumer refused: retrying will not help
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, this.retryDelayMs * attempt));
+    }
+    if (this.stopped || isTerminal(this.state.negotiations.get(n.providerPid)!.state)) return;
+    this.log.warn({ providerPid: n.providerPid, path, last }, 'consumer did not acknowledge: terminating the negotiation');
+    await this.commit({ type: 'negotiation.terminated', body: { providerPid: n.providerPid, by: 'provider', code: 'DP_ERR_DELIVERY_FAILED', reason: [`${message['@type']} to ${path} failed: ${last}`] } });
+  }
+
+  private spawn(work: () => Promise<unknown>): void {
+    const p = work().catch((e: unknown) => this.log.error({ err: e }, 'negotiation step failed'));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** After a restart: re-drives every step the gateway still owes. */
+  resume(): void {
+    for (const n of this.state.negotiations.values()) {
+      if ((n.state === 'REQUESTED' || n.state === 'ACCEPTED') && !n.agreement) this.spawn(() => this.askProvider(n));
+      else if ((n.state === 'REQUESTED' || n.state === 'ACCEPTED') && n.agreement) this.spawn(() => this.sendAgreement(n));
+      else if (n.state === 'VERIFIED') this.spawn(() => this.sendFinalized(n));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

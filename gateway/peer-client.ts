@@ -1,0 +1,39 @@
+// The gateway's outbound requests to connectors (DSP callbacks, approval requests), signed with
+// the gateway's own key so a connector knows the message comes from the gateway it trusts.
+import { request, type Dispatcher } from 'undici';
+import { signRequest } from '../crypto/http-signatures.js';
+import type { Identity } from '../crypto/identity.js';
+
+export interface PeerResponse {
+  status: number;
+  body: unknown;
+}
+
+export class PeerClient {
+  private readonly identity: Identity;
+  private readonly timeoutMs: number;
+
+  constructor(identity: Identity, timeoutMs = 10_000) {
+    this.identity = identity;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** POSTs `body` as signed JSON to `base` + `path` (DSP callback addresses may or may not end in '/'). */
+  async post(base: string, path: string, body: unknown): Promise<PeerResponse> {
+    const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`).toString();
+    const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    Object.assign(headers, signRequest({ method: 'POST', url, headers, body: bytes }, this.identity));
+    const res = await request(url, {
+      method: 'POST' as Dispatcher.HttpMethod, headers, body: bytes, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.statusCode, body: parsed };
+  }
+}
