@@ -1,6 +1,7 @@
 // npm run bench -- <name> [options]: runs one benchmark (or all of them).
 const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   ledger: () => import('./ledger.js'),
+  negotiation: () => import('./negotiation.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

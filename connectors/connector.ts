@@ -36,6 +36,8 @@ export interface ConnectorOptions {
   /** How long negotiate() waits for FINALIZED (ms). */
   negotiationTimeoutMs?: number;
   logLevel?: 'silent' | 'info' | 'debug' | 'warn' | 'error';
+  /** Sees every DSP message this connector sends or receives (and the gateway's answers). */
+  onMessage?: (direction: 'sent' | 'received', message: Record<string, unknown>) => void;
 }
 
 export interface ApprovalRequest {
@@ -95,6 +97,14 @@ export class Connector {
     return this.identity.did;
   }
 
+  /** Sends a DSP message to the gateway, letting `onMessage` see it and the answer. */
+  private async dsp<T>(path: string, message: Record<string, unknown>): Promise<T> {
+    this.opts.onMessage?.('sent', message);
+    const answer = await this.client.json<T>('POST', path, message);
+    if (answer && typeof answer === 'object' && '@type' in answer) this.opts.onMessage?.('received', answer as Record<string, unknown>);
+    return answer;
+  }
+
   /** Starts the callback server and learns the gateway's key. */
   async start(): Promise<void> {
     if (!this.gatewayDid) {
@@ -118,6 +128,18 @@ export class Connector {
         { method: request.method, url: new URL(request.url, base).toString(), headers: request.headers, body: (request as unknown as { rawBody?: Buffer }).rawBody },
         { nonces: this.nonces, resolveKey: (keyid) => (keyid === this.gatewayDid ? publicKeyFromDid(keyid) : undefined) },
       );
+      const body = request.body as Record<string, unknown> | undefined;
+      if (body && typeof body === 'object' && '@type' in body) this.opts.onMessage?.('received', body);
+    });
+    app.addHook('onSend', async (_request, _reply, payload) => {
+      if (this.opts.onMessage && typeof payload === 'string' && payload.includes('"@type"')) {
+        try {
+          this.opts.onMessage('sent', JSON.parse(payload) as Record<string, unknown>);
+        } catch {
+          // not JSON: nothing to observe
+        }
+      }
+      return payload;
     });
     app.setErrorHandler((err, request, reply) => {
       const e = err instanceof DataportError ? err : new DataportError((err as { validation?: unknown }).validation ? 'DP_ERR_VALIDATION' : 'DP_ERR_BAD_REQUEST', (err as Error).message);
@@ -166,7 +188,7 @@ export class Connector {
     });
     const timeout = setTimeout(() => n.settle?.reject(new GatewayError(504, 'DP_ERR_TIMEOUT', `negotiation ${consumerPid} not finalized in time (state ${n.state})`)), this.opts.negotiationTimeoutMs ?? 30_000);
     try {
-      const ack = await this.client.json<{ providerPid: string; state: NegotiationState }>('POST', '/negotiations/request', {
+      const ack = await this.dsp<{ providerPid: string; state: NegotiationState }>('/negotiations/request', {
         '@context': [DSP_CONTEXT], '@type': 'ContractRequestMessage', consumerPid, offer, callbackAddress: this.callbackAddress,
         ...(args.purpose ? { [PURPOSE]: args.purpose } : {}),
       });
@@ -272,9 +294,9 @@ export class Connector {
     try {
       if (accept) {
         this.move(n, 'ContractNegotiationEventMessage:ACCEPTED', 'consumer');
-        await this.client.json('POST', `/negotiations/${encodeURIComponent(n.providerPid!)}/events`, { ...base, '@type': 'ContractNegotiationEventMessage', eventType: 'ACCEPTED' });
+        await this.dsp(`/negotiations/${encodeURIComponent(n.providerPid!)}/events`, { ...base, '@type': 'ContractNegotiationEventMessage', eventType: 'ACCEPTED' });
       } else {
-        await this.client.json('POST', `/negotiations/${encodeURIComponent(n.providerPid!)}/termination`, { ...base, '@type': 'ContractNegotiationTerminationMessage', code: 'DP_ERR_COUNTER_OFFER_DECLINED', reason: ['the consumer does not accept the counter-offer'] });
+        await this.dsp(`/negotiations/${encodeURIComponent(n.providerPid!)}/termination`, { ...base, '@type': 'ContractNegotiationTerminationMessage', code: 'DP_ERR_COUNTER_OFFER_DECLINED', reason: ['the consumer does not accept the counter-offer'] });
         n.state = 'TERMINATED';
         n.settle?.reject(new GatewayError(409, 'DP_ERR_COUNTER_OFFER_DECLINED', 'the provider countered with other terms, and this connector does not accept counter-offers'));
       }
@@ -286,7 +308,7 @@ export class Connector {
   private async verifyAgreement(n: ConsumerNegotiation): Promise<void> {
     const signature = signAgreement(n.agreement!, this.identity);
     try {
-      await this.client.json('POST', `/negotiations/${encodeURIComponent(n.providerPid!)}/agreement/verification`, {
+      await this.dsp(`/negotiations/${encodeURIComponent(n.providerPid!)}/agreement/verification`, {
         '@context': [DSP_CONTEXT], '@type': 'ContractAgreementVerificationMessage', providerPid: n.providerPid, consumerPid: n.consumerPid, [SIGNATURE]: signature,
       });
       if (n.state === 'AGREED') n.state = 'VERIFIED';

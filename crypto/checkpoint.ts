@@ -4,6 +4,7 @@
 // verifier key `<name>+<hex id>+<base64(0x01 || public key)>`, signer key
 // `PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>`.
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519Backend } from './ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { DataportError } from './errors.js';
 import { abytes, concatBytes, equalBytes, fromBase64, fromHex, toBase64, toHex, utf8 } from './bytes.js';
@@ -234,7 +235,7 @@ function knownKeys(verifiers: unknown): KnownKey[] {
 function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== ED25519_SIG_SIZE) return false;
   try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false }); // RFC 8032 5.1.7, strict encodings
+    return ed25519Backend.verify(signature, message, publicKey); // RFC 8032 5.1.7, strict encodings
   } catch {
     return false;
   }
@@ -276,7 +277,7 @@ function signatureLine(body: Uint8Array, signer: NoteSigner): { name: string; ke
   if (typeof signer !== 'object' || signer === null) throw invalidArg('signer must be { name, secretKey }');
   const secretKey = abytes(signer.secretKey, ED25519_KEY_SIZE, 'Ed25519 secret key');
   const id = keyId(signer.name, ed25519.getPublicKey(secretKey));
-  const sig = ed25519.sign(body, secretKey);
+  const sig = ed25519Backend.sign(body, secretKey);
   return { name: signer.name, keyId: id, line: `${SIG_PREFIX}${signer.name} ${toBase64(concatBytes(id, sig))}\n` };
 }
 

@@ -16,6 +16,7 @@ export const ERRORS = {
   DP_ERR_FORBIDDEN: { status: 403, message: 'Not allowed: %s' },
   DP_ERR_NOT_REGISTERED: { status: 403, message: 'The signing key is not a registered participant: %s' },
   DP_ERR_CONFLICT: { status: 409, message: 'Conflict: %s' },
+  DP_ERR_POLICY_INVALID: { status: 400, message: 'The policy cannot be enforced: %s' },
   DP_ERR_POLICY_DENIED: { status: 403, message: 'The usage policy does not allow this: %s' },
   DP_ERR_INVALID_TRANSITION: { status: 400, message: 'Invalid state transition: %s' },
   DP_ERR_UNKNOWN_OFFER: { status: 400, message: 'Unknown offer: %s' },

@@ -1,6 +1,7 @@
 // Ed25519 identities (RFC 8032) named as did:key (W3C CCG did:key method, Ed25519 variant), and the
 // pure codec of the key file that holds one. Reading and writing the file lives in gateway/key-file.ts.
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519Backend } from './ed25519.js';
 import { base58 } from '@scure/base';
 import { abytes, concatBytes, equalBytes, fromBase64Url, isBytes, toBase64Url } from './bytes.js';
 import { DataportError } from './errors.js';
@@ -46,6 +47,18 @@ export function didFromPublicKey(publicKey: Uint8Array): string {
  */
 export function publicKeyFromDid(did: string): Uint8Array {
   if (typeof did !== 'string') throw invalidDid(`expected a string, got ${typeof did}`);
+  const known = decodedDids.get(did);
+  if (known) return known.slice();
+  const publicKey = decodeDid(did);
+  // Decoding checks the point (a square root): every signed request names its did, so remember it.
+  if (decodedDids.size >= 4096) decodedDids.delete(decodedDids.keys().next().value!);
+  decodedDids.set(did, publicKey.slice());
+  return publicKey;
+}
+
+const decodedDids = new Map<string, Uint8Array>();
+
+function decodeDid(did: string): Uint8Array {
   const hash = did.indexOf('#');
   const base = hash < 0 ? did : did.slice(0, hash);
   if (!base.startsWith(DID_KEY_PREFIX)) {
@@ -82,7 +95,7 @@ export function publicKeyFromDid(did: string): Uint8Array {
 /** The RFC 8032 Ed25519 signature of `message`. */
 export function signBytes(identity: Identity, message: Uint8Array): Uint8Array {
   abytes(message, undefined, 'message');
-  return ed25519.sign(message, abytes(identity?.secretKey, KEY_LENGTH, 'identity.secretKey'));
+  return ed25519Backend.sign(message, abytes(identity?.secretKey, KEY_LENGTH, 'identity.secretKey'));
 }
 
 /**
@@ -93,7 +106,7 @@ export function signBytes(identity: Identity, message: Uint8Array): Uint8Array {
 export function verifyBytes(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (!isBytes(publicKey, KEY_LENGTH) || !isBytes(message) || !isBytes(signature, SIGNATURE_LENGTH)) return false;
   try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
+    return ed25519Backend.verify(signature, message, publicKey);
   } catch {
     return false;
   }

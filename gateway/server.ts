@@ -20,6 +20,7 @@ import { negotiationRoutes } from './negotiation/routes.js';
 import { odrlPolicyCheck } from './negotiation/policy-check.js';
 import { wellKnownRoutes } from './well-known.js';
 import { catalogRoutes, visibilityRoutes } from './catalog/routes.js';
+import { policyRoutes } from './management/policies.js';
 import { VERSION } from './version.js';
 
 declare module 'fastify' {
@@ -79,6 +80,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   await app.register(negotiationRoutes, { service: negotiations, state, ledger });
   await app.register(catalogRoutes, { state, policy, gatewayDid: identity.did });
   await app.register(visibilityRoutes, { state, policy });
+  await app.register(policyRoutes, { state });
 
   for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
   await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControlPlane, DatasetInput } from '../state/control-plane.js';
 import { dataset, datasetInput, errorBody, signed } from './schemas.js';
+import { assertEnforceableOffers } from './policies.js';
 
 const idParam = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
@@ -15,6 +16,7 @@ export const datasetRoutes: FastifyPluginAsync<{ state: ControlPlane }> = async 
     },
   }, async (request, reply) => {
     const provider = state.requireParticipant(request.signer, 'provider').did;
+    assertEnforceableOffers(request.body.offers);
     const { value } = await state.publish(provider, { ...request.body, id: request.body.id ?? `urn:uuid:${randomUUID()}` });
     return reply.status(201).header('location', `/datasets/${encodeURIComponent(value.id)}`).send(value);
   });
@@ -44,6 +46,7 @@ export const datasetRoutes: FastifyPluginAsync<{ state: ControlPlane }> = async 
     },
   }, async (request) => {
     const provider = state.requireParticipant(request.signer, 'provider').did;
+    assertEnforceableOffers(request.body.offers);
     const { value } = await state.update(provider, { ...request.body, id: request.params.id });
     return value;
   });

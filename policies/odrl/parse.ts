@@ -13,7 +13,7 @@ export const UNDERSTOOD_PROFILES: readonly string[] = Object.freeze(['https://w3
 const POLICY_TYPES: Readonly<Record<string, PolicyType>> = Object.freeze({ Offer: 'Offer', Agreement: 'Agreement', Set: 'Set', Policy: 'Set' });
 
 /**
- * Parses and validates a policy. Throws DataportError DP_ERR_VALIDATION, naming the JSON path, for
+ * Parses and validates a policy. Throws DataportError DP_ERR_POLICY_INVALID, naming the JSON path, for
  * what is not an ODRL policy at all; records as `problems` what is well-formed but not enforceable
  * here (unknown action, operand, operator, unparseable value): those make every decision a denial.
  */

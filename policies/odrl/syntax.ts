@@ -7,7 +7,7 @@ import { termName } from './vocabulary.js';
 
 /** The one error parsePolicy throws (400): the JSON path and what is wrong there. */
 export function invalid(path: string, why: string): DataportError {
-  return new DataportError('DP_ERR_VALIDATION', `${path}: ${why}`, { path });
+  return new DataportError('DP_ERR_POLICY_INVALID', `${path}: ${why}`, { path });
 }
 
 /** An object's properties by model name. Two spellings of one term are an error, not a silent choice. */

@@ -154,3 +154,44 @@ t.test('the OpenAPI document lists the management routes with their schemas', as
   t.ok(doc.paths['/datasets']!.post!.requestBody, 'request body schema');
   t.same(doc.paths['/datasets']!.post!.security, [{ httpMessageSignature: [] }]);
 });
+
+t.test('an offer the engine cannot enforce is refused at publication, naming the problem', async (t) => {
+  const { app, base } = await gateway(t);
+  t.teardown(() => app.close());
+  const h = new SignedClient(base, hospital);
+  await h.json('POST', '/participants', hospitalProfile);
+  const unknownOperand = { ...dmDataset(), offers: [{ '@id': 'o1', permission: [{ action: 'use', constraint: [{ leftOperand: 'partner', operator: 'eq', rightOperand: 'x' }] }] }] };
+  const res = await h.send<{ code: string; message: string }>('POST', '/datasets', unknownOperand);
+  t.equal(res.status, 400);
+  t.equal(res.body.code, 'DP_ERR_POLICY_INVALID');
+  t.match(res.body.message, /partner/);
+  const twice = { ...dmDataset(), offers: [dmDataset().offers[0]!, dmDataset().offers[0]!] };
+  t.equal(await code(h.json('POST', '/datasets', twice)), '400 DP_ERR_POLICY_INVALID');
+  t.equal(app.state.datasets.size, 0, 'nothing was published');
+});
+
+t.test('POST /policies/evaluate is a dry run that returns the decision with its trace', async (t) => {
+  const { app, base } = await gateway(t);
+  t.teardown(() => app.close());
+  const s = new SignedClient(base, sponsor);
+  await s.json('POST', '/participants', sponsorProfile);
+  const policy = { '@id': 'p', permission: [{ action: 'use', constraint: [{ leftOperand: 'spatial', operator: 'isPartOf', rightOperand: 'EU' }] }] };
+  const denied = await s.json<{ allowed: boolean; reason: string; trace: { constraints: { leftOperand: string; value: unknown; result: unknown }[] }[] }>('POST', '/policies/evaluate', {
+    policy, request: { action: 'use', scope: 'negotiation' }, context: { now: '2026-11-27T10:00:00Z', consumer: { did: sponsor.did, jurisdiction: 'US' } },
+  });
+  t.equal(denied.allowed, false);
+  t.match(denied.reason, /spatial/);
+  t.match(denied.trace[0]!.constraints[0], { leftOperand: 'spatial', result: false });
+  const allowed = await s.json<{ allowed: boolean }>('POST', '/policies/evaluate', {
+    policy, request: { action: 'use', scope: 'negotiation' }, context: { now: '2026-11-27T10:00:00Z', consumer: { did: sponsor.did, jurisdiction: 'DE' } },
+  });
+  t.equal(allowed.allowed, true, 'DE isPartOf EU with the gateway\'s region data');
+});
+
+t.test('an unsigned DSP request gets 401 as a ContractNegotiationError', async (t) => {
+  const { app, base } = await gateway(t);
+  t.teardown(() => app.close());
+  const res = await fetch(`${base}/negotiations/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.equal(res.status, 401);
+  t.match(await res.json(), { '@type': 'ContractNegotiationError', code: 'DP_ERR_SIGNATURE_MISSING' });
+});

@@ -238,3 +238,38 @@ t.test('a gateway restarted mid-negotiation resumes it', async (t) => {
   await until('FINALIZED after restart', () => (app.state.negotiations.get(pid)?.state === 'FINALIZED' ? true : undefined), 8000);
   t.equal(app.state.negotiations.get(pid)?.state, 'FINALIZED');
 });
+
+t.test('every DSP message the consumer sends and receives validates against the official schemas', async (t) => {
+  const seen: { direction: string; message: Record<string, unknown> }[] = [];
+  const dataDir = tempDir(t);
+  const app = await buildGateway({ dataDir, port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const provider = new Connector({ gateway: base, identity: hospital, onApprovalRequest: () => ({ decision: 'counter', offer: { '@id': 'dm:counter', permission: [{ action: 'use' }] } }) });
+  const consumer = new Connector({ gateway: base, identity: sponsor, acceptCounterOffers: true, onMessage: (direction, message) => seen.push({ direction, message }) });
+  await provider.start();
+  await consumer.start();
+  t.teardown(async () => {
+    await consumer.stop();
+    await provider.stop();
+    await app.close();
+  });
+  await provider.register(hospitalProfile as never);
+  await consumer.register(sponsorProfile as never);
+  await provider.publish(dataset());
+  // A counter-offer path touches every message type but termination; a second negotiation ends in one.
+  let n = 0;
+  provider['opts'].onApprovalRequest = () => (++n === 1 ? { decision: 'counter', offer: { '@id': 'dm:counter', permission: [{ action: 'use' }] } } : { decision: 'agree' });
+  await consumer.negotiate({ datasetId: 'dm', offer: offer('dm:offer:manual', 'manual'), purpose: 'research' });
+  provider['opts'].onApprovalRequest = () => ({ decision: 'terminate', reason: 'closed' });
+  await consumer.negotiate({ datasetId: 'dm', offer: offer('dm:offer:manual', 'manual'), purpose: 'research' }).catch(() => undefined);
+  const types = new Set(seen.map((s) => `${s.direction} ${String(s.message['@type'])}`));
+  for (const want of ['sent ContractRequestMessage', 'received ContractNegotiation', 'received ContractOfferMessage', 'sent ContractNegotiationEventMessage',
+    'received ContractAgreementMessage', 'sent ContractAgreementVerificationMessage', 'received ContractNegotiationEventMessage', 'received ContractNegotiationTerminationMessage', 'sent ContractNegotiation']) {
+    t.ok(types.has(want), want);
+  }
+  for (const { direction, message } of seen) {
+    const r = validateDspMessage(message['@type'] as never, message);
+    if (!r.ok) t.fail(`${direction} ${String(message['@type'])}: ${r.errors.join('; ')}`);
+  }
+  t.ok(seen.length >= 12, `${seen.length} messages checked`);
+});

@@ -68,9 +68,9 @@ t.test('right operands are parsed into their typed values once', async (t) => {
   t.equal(p.type, 'Set', 'a policy without @type is an ODRL Set');
 });
 
-t.test('what is not a policy throws DP_ERR_VALIDATION naming the JSON path', async (t) => {
+t.test('what is not a policy throws DP_ERR_POLICY_INVALID naming the JSON path', async (t) => {
   const cases: [unknown, RegExp][] = [
-    [[], /^The request does not match its schema: \$: a policy is a JSON object$/],
+    [[], /^The policy cannot be enforced: \$: a policy is a JSON object$/],
     [{ '@type': 'Ticket', permission: [{ action: 'use' }] }, /\$\["@type"\]: a policy is an Offer, Agreement or Set, not Ticket/],
     [{ '@type': 'Offer' }, /\$: a policy needs at least one permission, prohibition or obligation/],
     [{ permission: [{ constraint: [] }] }, /\$.permission\[0\]: a rule needs an action/],
@@ -89,7 +89,7 @@ t.test('what is not a policy throws DP_ERR_VALIDATION naming the JSON path', asy
     [{ '@type': 'Agreement', target: 'urn:t', assigner: 'urn:p', assignee: 'urn:c', timestamp: 'yesterday', permission: [{ action: 'use' }] }, /\$.timestamp: 'yesterday' is not an xsd:dateTime/],
   ];
   for (const [json, message] of cases) {
-    t.throws(() => parsePolicy(json), { code: 'DP_ERR_VALIDATION', status: 400, message }, String(message));
+    t.throws(() => parsePolicy(json), { code: 'DP_ERR_POLICY_INVALID', status: 400, message }, String(message));
   }
 });
 
