@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Connector } from '../connectors/connector.js';
 import { readKeyFile } from '../gateway/key-file.js';
-import { DSP_CONTEXT } from '../policies/dsp/version.js';
 
 export class UsageError extends Error {}
 
@@ -52,18 +51,19 @@ export async function connectorCommand(command: string, args: string[]): Promise
     }
     case 'catalog': {
       const { values } = parseArgs({ args, options: { ...common, keyword: { type: 'string' }, text: { type: 'string' } }, strict: true });
-      const filter = [...(values.keyword ? [{ keyword: values.keyword }] : []), ...(values.text ? [{ text: values.text }] : [])];
-      const cat = await connectorFrom(values).client.json<{ dataset: { '@id': string; title?: string; hasPolicy: { '@id': string }[] }[] }>(
-        'POST', '/catalog/request', { '@context': [DSP_CONTEXT], '@type': 'CatalogRequestMessage', ...(filter.length ? { filter } : {}) });
-      const lines = cat.dataset.map((d) => `${d['@id']}  ${d.title ?? ''}\n  offers: ${d.hasPolicy.map((o) => o['@id']).join(', ')}`);
-      print(values.json, cat, lines.length ? lines.join('\n') : '(no datasets you could use)');
+      const filter: Record<string, string>[] = [];
+      if (values.keyword) filter.push({ keyword: values.keyword });
+      if (values.text) filter.push({ text: values.text });
+      const datasets = await connectorFrom(values).catalog(filter);
+      const lines = datasets.map((d) => `${d['@id']}  ${d.title ?? ''}\n  offers: ${d.hasPolicy.map((o) => o['@id']).join(', ')}`);
+      print(values.json, datasets, lines.length ? lines.join('\n') : '(no datasets you could use)');
       return 0;
     }
     case 'negotiate': {
       const { values } = parseArgs({ args, options: { ...common, dataset: { type: 'string' }, offer: { type: 'string' }, purpose: { type: 'string' }, 'accept-counter-offers': { type: 'boolean', default: false } }, strict: true });
       if (!values.dataset || !values.offer) throw new UsageError('negotiate needs --dataset ID and --offer ID (see dataport catalog)');
       const c = connectorFrom(values, { acceptCounterOffers: values['accept-counter-offers'] });
-      const d = await c.client.json<{ hasPolicy: Record<string, unknown>[]; [k: string]: unknown }>('GET', `/catalog/datasets/${encodeURIComponent(values.dataset)}`);
+      const d = await c.dataset(values.dataset);
       const offer = d.hasPolicy.find((o) => o['@id'] === values.offer);
       if (!offer) throw new UsageError(`dataset ${values.dataset} shows you no offer ${values.offer} (offers: ${d.hasPolicy.map((o) => o['@id']).join(', ')})`);
       await c.start();

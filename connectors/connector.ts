@@ -54,6 +54,14 @@ export interface ApprovalRequest {
 
 export type ApprovalDecision = { decision: 'agree' } | { decision: 'counter'; offer: Record<string, unknown> } | { decision: 'terminate'; reason: string };
 
+/** A DSP Dataset as the catalog shows it (with dataport's extension terms). */
+export interface CatalogDataset {
+  '@id': string;
+  title?: string;
+  hasPolicy: Record<string, unknown>[];
+  [term: string]: unknown;
+}
+
 export interface NegotiationResult {
   providerPid: string;
   consumerPid: string;
@@ -169,6 +177,27 @@ export class Connector {
 
   publish(dataset: Record<string, unknown>): Promise<{ id: string }> {
     return this.client.json('POST', '/datasets', dataset);
+  }
+
+  // ---- consumer: catalog ---------------------------------------------------------------------------
+
+  /** The gateway's DSP catalog as this connector may see it (every page, following Link headers). */
+  async catalog(filter: Record<string, string>[] = []): Promise<CatalogDataset[]> {
+    const message = { '@context': [DSP_CONTEXT], '@type': 'CatalogRequestMessage', ...(filter.length ? { filter } : {}) };
+    const out: CatalogDataset[] = [];
+    let path: string | undefined = '/catalog/request';
+    while (path) {
+      const res: { status: number; headers: Record<string, string | string[] | undefined>; body: { dataset?: CatalogDataset[] } } = await this.client.send('POST', path, message);
+      if (res.status !== 200) await this.client.json('POST', path, message); // throws the gateway's error
+      out.push(...(res.body.dataset ?? []));
+      path = /<([^>]+)>;\s*rel="next"/.exec(String(res.headers.link ?? ''))?.[1];
+    }
+    return out;
+  }
+
+  /** One dataset of the catalog, with the offers this connector could use. */
+  dataset(id: string): Promise<CatalogDataset> {
+    return this.client.json('GET', `/catalog/datasets/${encodeURIComponent(id)}`);
   }
 
   // ---- consumer: negotiation ----------------------------------------------------------------------

@@ -54,9 +54,11 @@ export class SignedClient {
   async json<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.send<T>(method, path, body);
     if (res.status >= 200 && res.status < 300) return res.body;
-    const err = res.body as { code?: string; message?: string; details?: unknown } | string;
+    // dataport errors carry `message`; DSP error bodies (ContractNegotiationError, ...) carry `reason`.
+    const err = res.body as { code?: string; message?: string; reason?: unknown; details?: unknown } | string;
     if (typeof err === 'object' && err && typeof err.code === 'string') {
-      throw new GatewayError(res.status, err.code, err.message ?? '', err.details);
+      const message = err.message ?? (Array.isArray(err.reason) ? err.reason.join('; ') : '');
+      throw new GatewayError(res.status, err.code, message, err.details);
     }
     throw new GatewayError(res.status, 'DP_ERR_BAD_RESPONSE', `HTTP ${res.status}: ${String(err).slice(0, 200)}`);
   }

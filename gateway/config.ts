@@ -10,6 +10,8 @@ export interface GatewayConfig {
   port: number;
   /** pino level, or false for no logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Datasets per page of a DSP catalog response (further pages are linked with RFC 8288 Link headers). */
+  catalogPageSize: number;
   /** How far a request signature's `created` may be from the gateway's clock (seconds). */
   maxSkewSeconds: number;
   /** The externally visible base URL (for @target-uri behind a proxy); default: from the Host header. */
@@ -55,6 +57,7 @@ export function resolveConfig(input: GatewayConfigInput = {}, env: NodeJS.Proces
     logLevel,
     identity: input.identity,
     maxSkewSeconds,
+    catalogPageSize: input.catalogPageSize ?? 50,
     publicUrl: input.publicUrl ?? env.DATAPORT_PUBLIC_URL,
     ledger: { origin, checkpointIntervalMs, groupCommit: input.ledger?.groupCommit ?? true },
   };

@@ -78,7 +78,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   await app.register(datasetRoutes, { state });
   await app.register(wellKnownRoutes, { identity, origin: ledger.meta.origin });
   await app.register(negotiationRoutes, { service: negotiations, state, ledger });
-  await app.register(catalogRoutes, { state, policy, gatewayDid: identity.did });
+  await app.register(catalogRoutes, { state, policy, gatewayDid: identity.did, pageSize: config.catalogPageSize });
   await app.register(visibilityRoutes, { state, policy });
   await app.register(policyRoutes, { state });
 
