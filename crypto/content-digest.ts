@@ -2,7 +2,7 @@
 // (RFC 8941 3.2) of algorithm to byte sequence. ./http-signatures.ts covers it to bind the body.
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { abytes, equalBytes, toBase64 } from './bytes.js';
-import { DataportError } from './errors.js';
+import { DataportError, quoteUntrusted as quote } from './errors.js';
 import { parseSfDictionary, type SfDictionary } from './structured-fields.js';
 
 export type DigestAlgorithm = 'sha-256' | 'sha-512';
@@ -57,7 +57,3 @@ export function contentDigestProblem(headerValue: string, body: Uint8Array): str
   return undefined;
 }
 
-// Untrusted text shown in a message: quoted and cut short.
-function quote(s: string): string {
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
-}

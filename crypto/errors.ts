@@ -72,3 +72,8 @@ export class DataportError extends Error {
 export function isDataportError(e: unknown): e is DataportError {
   return e instanceof DataportError;
 }
+
+/** Untrusted text shown in an error message: quoted, and cut short. */
+export function quoteUntrusted(s: string): string {
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
+}

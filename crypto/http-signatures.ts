@@ -11,7 +11,7 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { isBytes, toBase64, toBase64Url, utf8 } from './bytes.js';
 import { contentDigest, contentDigestProblem } from './content-digest.js';
-import { DataportError, type ErrorCode } from './errors.js';
+import { DataportError, type ErrorCode, quoteUntrusted as quote } from './errors.js';
 import { publicKeyFromDid, signBytes, verifyBytes, type Identity } from './identity.js';
 import { parseSfDictionary, serializeSfInteger, serializeSfString, SF_KEY, SfSyntaxError, type SfDictionary } from './structured-fields.js';
 
@@ -473,10 +473,6 @@ function badArgument(detail: string): DataportError {
   return new DataportError('DP_ERR_INVALID_ARGUMENT', detail);
 }
 
-// Untrusted text shown in a message: quoted and cut short.
-function quote(s: string): string {
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
-}
 
 function show(value: unknown): string {
   return typeof value === 'string' ? quote(value) : typeof value === 'number' ? String(value) : typeof value;

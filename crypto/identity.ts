@@ -4,7 +4,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed25519Backend } from './ed25519.js';
 import { base58 } from '@scure/base';
 import { abytes, concatBytes, equalBytes, fromBase64Url, isBytes, toBase64Url } from './bytes.js';
-import { DataportError } from './errors.js';
+import { DataportError, quoteUntrusted as quote } from './errors.js';
 
 export interface Identity {
   /** `did:key:z6Mk...`, derived from `publicKey`. */
@@ -216,10 +216,6 @@ function invalidKeyFile(detail: string): DataportError {
   return new DataportError('DP_ERR_KEY_FILE_INVALID', detail);
 }
 
-// Untrusted text shown in a message: quoted and cut short.
-function quote(s: string): string {
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
-}
 
 function show(value: unknown): string {
   return typeof value === 'string' ? quote(value) : value === undefined ? 'undefined' : (JSON.stringify(value) ?? typeof value);

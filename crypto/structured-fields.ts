@@ -2,7 +2,7 @@
 // the strings and integers that signature parameters use. Shared by Content-Digest (RFC 9530,
 // ./content-digest.ts) and HTTP Message Signatures (RFC 9421, ./http-signatures.ts).
 import { fromBase64 } from './bytes.js';
-import { DataportError, type ErrorCode } from './errors.js';
+import { DataportError, type ErrorCode, quoteUntrusted as quote } from './errors.js';
 
 // The parsed forms of RFC 8941 3: bare items (3.3), parameters (3.1.2), items, inner lists (3.1.1)
 // and dictionaries (3.2), whose members keep their order.
@@ -238,7 +238,3 @@ export function serializeSfInteger(n: number, code: ErrorCode): string {
   return String(n);
 }
 
-// Untrusted text shown in a message: quoted and cut short.
-function quote(s: string): string {
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
-}

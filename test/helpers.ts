@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, type Identity } from '../crypto/identity.js';
+import { DataportError } from '../crypto/errors.js';
 
 export function tempDir(t: { teardown: (fn: () => void) => void }, prefix = 'dataport-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -47,3 +48,17 @@ export function dmDataset(id = 'cdiscpilot01-dm') {
     offers: [{ '@id': `${id}:offer:research`, '@type': 'Offer', permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }] }] }],
   };
 }
+
+/** What `fn` threw: its code and message (fails loudly if it threw something else or nothing). */
+export function thrown(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof DataportError)) throw e;
+    return { code: e.code, message: e.message };
+  }
+  throw new Error('expected a DataportError, nothing was thrown');
+}
+
+/** The pattern of a DataportError with code DP_ERR_<code> and, optionally, a message. */
+export const err = (code: string, message?: RegExp) => (message ? { code: `DP_ERR_${code}`, message } : { code: `DP_ERR_${code}` });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { thrown, err } from '../helpers.js';
 import { contentDigest, verifyContentDigest } from '../../crypto/content-digest.js';
 import { utf8 } from '../../crypto/bytes.js';
 import { DataportError } from '../../crypto/errors.js';
@@ -18,19 +19,7 @@ const B2_EMPTY_SHA256 = 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:'
 const B3_PARTIAL = '"world"}\n';
 const B3_PARTIAL_SHA256 = 'sha-256=:jjcgBDWNAtbYUXI37CVG3gRuGOAjaaDRGpIUFsdyepQ=:';
 
-// What `fn` threw: its code and message (fails loudly if it threw something else or nothing).
-function thrown(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof DataportError)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error('expected a DataportError, nothing was thrown');
-}
 
-// The pattern of a DataportError with code DP_ERR_<code> and, optionally, a message.
-const err = (code: string, message?: RegExp) => (message ? { code: `DP_ERR_${code}`, message } : { code: `DP_ERR_${code}` });
 
 // ---------------------------------------------------------------------------------------------
 

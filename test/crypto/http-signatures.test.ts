@@ -1,4 +1,5 @@
 import t from 'tap';
+import { thrown, err } from '../helpers.js';
 import {
   contentDigest,
   NonceStore,
@@ -70,19 +71,7 @@ const rfcVerifyOptions = (requiredComponents: string[]): VerifyOptions => ({
   requiredComponents,
 });
 
-// What `fn` threw: its code and message (fails loudly if it threw something else or nothing).
-function thrown(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof DataportError)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error('expected a DataportError, nothing was thrown');
-}
 
-// The pattern of a DataportError with code DP_ERR_<code> and, optionally, a message.
-const err = (code: string, message?: RegExp) => (message ? { code: `DP_ERR_${code}`, message } : { code: `DP_ERR_${code}` });
 
 // What verifyRequest threw for `req`.
 const rejection = (req: HttpRequestLike, opts: VerifyOptions) => thrown(() => verifyRequest(req, opts));

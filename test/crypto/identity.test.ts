@@ -1,4 +1,5 @@
 import t from 'tap';
+import { thrown } from '../helpers.js';
 import { base58 } from '@scure/base';
 import {
   decodeKeyFile,
@@ -70,16 +71,6 @@ const RFC8032_VECTORS = [
   },
 ];
 
-// What `fn` threw: its code and message (fails loudly if it threw something else or nothing).
-function thrown(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof DataportError)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error('expected a DataportError, nothing was thrown');
-}
 
 const didFromBytes = (bytes: number[] | Uint8Array) => `did:key:z${base58.encode(Uint8Array.from(bytes))}`;
 const alice = generateIdentity(fromHex(RFC8032_VECTORS[0]!.secretKey));

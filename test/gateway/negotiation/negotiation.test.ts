@@ -27,12 +27,20 @@ function dataset(id = 'dm', offers = [offer('dm:offer:auto', 'auto'), offer('dm:
   return { ...dmDataset(id), offers };
 }
 
-async function world(t: T, opts: { dataDir?: string; onApprovalRequest?: (r: unknown) => ApprovalDecision | undefined; acceptCounterOffers?: boolean; publish?: boolean } = {}) {
+interface WorldOptions {
+  dataDir?: string;
+  onApprovalRequest?: (r: unknown) => ApprovalDecision | undefined;
+  acceptCounterOffers?: boolean;
+  publish?: boolean;
+  onMessage?: (direction: 'sent' | 'received', message: Record<string, unknown>) => void;
+}
+
+async function world(t: T, opts: WorldOptions = {}) {
   const dataDir = opts.dataDir ?? tempDir(t);
   const app = await buildGateway({ dataDir, port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const provider = new Connector({ gateway: base, identity: hospital, onApprovalRequest: opts.onApprovalRequest as never });
-  const consumer = new Connector({ gateway: base, identity: sponsor, acceptCounterOffers: opts.acceptCounterOffers, negotiationTimeoutMs: 10_000 });
+  const consumer = new Connector({ gateway: base, identity: sponsor, acceptCounterOffers: opts.acceptCounterOffers, negotiationTimeoutMs: 10_000, onMessage: opts.onMessage });
   await provider.start();
   await consumer.start();
   t.teardown(async () => {
@@ -241,21 +249,7 @@ t.test('a gateway restarted mid-negotiation resumes it', async (t) => {
 
 t.test('every DSP message the consumer sends and receives validates against the official schemas', async (t) => {
   const seen: { direction: string; message: Record<string, unknown> }[] = [];
-  const dataDir = tempDir(t);
-  const app = await buildGateway({ dataDir, port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const provider = new Connector({ gateway: base, identity: hospital, onApprovalRequest: () => ({ decision: 'counter', offer: { '@id': 'dm:counter', permission: [{ action: 'use' }] } }) });
-  const consumer = new Connector({ gateway: base, identity: sponsor, acceptCounterOffers: true, onMessage: (direction, message) => seen.push({ direction, message }) });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
-  });
-  await provider.register(hospitalProfile as never);
-  await consumer.register(sponsorProfile as never);
-  await provider.publish(dataset());
+  const { provider, consumer } = await world(t, { acceptCounterOffers: true, onMessage: (direction, message) => seen.push({ direction, message }) });
   // A counter-offer path touches every message type but termination; a second negotiation ends in one.
   let n = 0;
   provider['opts'].onApprovalRequest = () => (++n === 1 ? { decision: 'counter', offer: { '@id': 'dm:counter', permission: [{ action: 'use' }] } } : { decision: 'agree' });
