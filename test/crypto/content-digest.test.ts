@@ -2,7 +2,6 @@ import t from 'tap';
 import { thrown, err } from '../helpers.js';
 import { contentDigest, verifyContentDigest } from '../../crypto/content-digest.js';
 import { utf8 } from '../../crypto/bytes.js';
-import { DataportError } from '../../crypto/errors.js';
 
 // ---- RFC 9530 (https://www.rfc-editor.org/rfc/rfc9530) Content-Digest vectors.
 // The body of RFC 9421 B.2 test-request, and the Content-Digest that request carries:

@@ -11,7 +11,6 @@ import {
 } from '../../crypto/http-signatures.js';
 import { generateIdentity, signBytes } from '../../crypto/identity.js';
 import { fromBase64, fromBase64Url, fromHex, toBase64, toHex, utf8 } from '../../crypto/bytes.js';
-import { DataportError } from '../../crypto/errors.js';
 
 // ---- RFC 9421 (https://www.rfc-editor.org/rfc/rfc9421) Appendix B vectors, copied from the RFC.
 

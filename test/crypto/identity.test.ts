@@ -11,7 +11,6 @@ import {
   verifyBytes,
 } from '../../crypto/identity.js';
 import { fromHex, toBase64Url, toHex, utf8 } from '../../crypto/bytes.js';
-import { DataportError } from '../../crypto/errors.js';
 
 // W3C CCG did:key method, test-vectors/ed25519-x25519.json (github.com/w3c-ccg/did-method-key):
 // seed -> did and the Ed25519 verification key (publicKeyBase58).
