@@ -29,8 +29,11 @@ export interface ConnectorOptions {
   port?: number;
   /** The callback base URL to announce (default http://host:port/callback). */
   publicUrl?: string;
-  /** Accept a provider's counter-offer without asking (default false: terminate it). */
-  acceptCounterOffers?: boolean | ((offer: Record<string, unknown>) => boolean | Promise<boolean>);
+  /**
+   * What to do with a provider's counter-offer: accept it (true), terminate (false, the default),
+   * or answer with a counter-offer of our own ({ counter: offer }).
+   */
+  acceptCounterOffers?: boolean | ((offer: Record<string, unknown>) => boolean | { counter: Record<string, unknown> } | Promise<boolean | { counter: Record<string, unknown> }>);
   /** For manual approvals (providers): decide, or return undefined to leave it pending. */
   onApprovalRequest?: (request: ApprovalRequest) => Promise<ApprovalDecision | undefined> | ApprovalDecision | undefined;
   /** How long negotiate() waits for FINALIZED (ms). */
@@ -318,14 +321,20 @@ export class Connector {
   }
 
   private async answerOffer(n: ConsumerNegotiation): Promise<void> {
-    const accept = typeof this.opts.acceptCounterOffers === 'function' ? await this.opts.acceptCounterOffers(n.offer) : !!this.opts.acceptCounterOffers;
+    const answer = typeof this.opts.acceptCounterOffers === 'function' ? await this.opts.acceptCounterOffers(n.offer) : !!this.opts.acceptCounterOffers;
     const base = { '@context': [DSP_CONTEXT], providerPid: n.providerPid, consumerPid: n.consumerPid };
+    const pid = encodeURIComponent(n.providerPid!);
     try {
-      if (accept) {
+      if (answer === true) {
         this.move(n, 'ContractNegotiationEventMessage:ACCEPTED', 'consumer');
-        await this.dsp(`/negotiations/${encodeURIComponent(n.providerPid!)}/events`, { ...base, '@type': 'ContractNegotiationEventMessage', eventType: 'ACCEPTED' });
+        await this.dsp(`/negotiations/${pid}/events`, { ...base, '@type': 'ContractNegotiationEventMessage', eventType: 'ACCEPTED' });
+      } else if (answer) {
+        // Our own terms again: OFFERED -> REQUESTED, and the provider decides once more.
+        this.move(n, 'ContractRequestMessage', 'consumer');
+        n.offer = { ...answer.counter, '@type': 'Offer', target: n.datasetId };
+        await this.dsp(`/negotiations/${pid}/request`, { ...base, '@type': 'ContractRequestMessage', offer: n.offer });
       } else {
-        await this.dsp(`/negotiations/${encodeURIComponent(n.providerPid!)}/termination`, { ...base, '@type': 'ContractNegotiationTerminationMessage', code: 'DP_ERR_COUNTER_OFFER_DECLINED', reason: ['the consumer does not accept the counter-offer'] });
+        await this.dsp(`/negotiations/${pid}/termination`, { ...base, '@type': 'ContractNegotiationTerminationMessage', code: 'DP_ERR_COUNTER_OFFER_DECLINED', reason: ['the consumer does not accept the counter-offer'] });
         n.state = 'TERMINATED';
         n.settle?.reject(new GatewayError(409, 'DP_ERR_COUNTER_OFFER_DECLINED', 'the provider countered with other terms, and this connector does not accept counter-offers'));
       }

@@ -172,7 +172,16 @@ export class NegotiationService {
     const n = this.find(providerPid, did, party);
     this.check(n, 'ContractNegotiationTerminationMessage', party);
     const reason = Array.isArray(msg.reason) ? msg.reason.map(String) : msg.reason === undefined ? [] : [String(msg.reason)];
-    await this.commit({ type: 'negotiation.terminated', body: { providerPid, by: party, code: String(msg.code ?? 'terminated'), reason } });
+    const code = String(msg.code ?? 'terminated');
+    await this.commit({ type: 'negotiation.terminated', body: { providerPid, by: party, code, reason } });
+    if (party === 'provider') this.spawn(() => this.notifyTermination(n, code, reason));
+  }
+
+  /** Tells the consumer the provider ended the negotiation (best effort: it is already TERMINATED). */
+  private async notifyTermination(n: Negotiation, code: string, reason: string[]): Promise<void> {
+    await this.peers.post(n.callbackAddress, `negotiations/${n.consumerPid}/termination`, {
+      '@context': [DSP_CONTEXT], '@type': 'ContractNegotiationTerminationMessage', providerPid: n.providerPid, consumerPid: n.consumerPid, code, reason,
+    });
   }
 
   // ---- the provider's decision ------------------------------------------------------------------
@@ -190,12 +199,7 @@ export class NegotiationService {
   async decide(provider: string, providerPid: string, d: ProviderDecision): Promise<void> {
     const n = this.find(providerPid, provider, 'provider');
     if (d.decision === 'terminate') {
-      this.check(n, 'ContractNegotiationTerminationMessage', 'provider');
-      await this.commit({ type: 'negotiation.terminated', body: { providerPid, by: 'provider', code: 'DP_ERR_PROVIDER_REJECTED', reason: [d.reason] } });
-      this.spawn(() => this.deliver(n, `negotiations/${n.consumerPid}/termination`, {
-        '@context': [DSP_CONTEXT], '@type': 'ContractNegotiationTerminationMessage', providerPid, consumerPid: n.consumerPid,
-        code: 'DP_ERR_PROVIDER_REJECTED', reason: [d.reason],
-      }, async () => undefined));
+      await this.termination('provider', provider, providerPid, { code: 'DP_ERR_PROVIDER_REJECTED', reason: [d.reason] });
       return;
     }
     if (d.decision === 'counter') {
@@ -207,6 +211,7 @@ export class NegotiationService {
       return;
     }
     this.check(n, 'ContractAgreementMessage', 'provider');
+    if (n.agreement) throw new DataportError('DP_ERR_CONFLICT', `negotiation ${providerPid} is already approved (agreement ${n.agreement['@id']})`);
     const a = d.agreement;
     const mismatch = a.target !== n.datasetId ? 'target' : a.assigner !== n.provider ? 'assigner' : a.assignee !== n.consumer ? 'assignee'
       : !sameTerms(a as unknown as Record<string, unknown>, n.offer) ? 'terms' : undefined;

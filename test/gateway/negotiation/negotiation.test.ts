@@ -30,7 +30,7 @@ function dataset(id = 'dm', offers = [offer('dm:offer:auto', 'auto'), offer('dm:
 interface WorldOptions {
   dataDir?: string;
   onApprovalRequest?: (r: unknown) => ApprovalDecision | undefined;
-  acceptCounterOffers?: boolean;
+  acceptCounterOffers?: ConstructorParameters<typeof Connector>[0]['acceptCounterOffers'];
   publish?: boolean;
   onMessage?: (direction: 'sent' | 'received', message: Record<string, unknown>) => void;
 }
@@ -136,6 +136,22 @@ t.test('a provider counter-offer, accepted by the consumer, then agreed', async 
   t.same(result.agreement.permission, narrower.permission, 'the agreement holds the counter-offer terms');
   const types = [...app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
   t.same(types.slice(0, 4), ['negotiation.requested', 'negotiation.offered', 'negotiation.accepted', 'negotiation.approved']);
+});
+
+t.test('the consumer answers a provider counter-offer with its own (OFFERED -> REQUESTED), then agreement', async (t) => {
+  const providerTerms = { permission: [{ action: 'use', constraint: [{ leftOperand: 'spatial', operator: 'eq', rightOperand: 'DE' }] }] };
+  const consumerTerms = { permission: [{ action: 'use', constraint: [{ leftOperand: 'spatial', operator: 'isPartOf', rightOperand: 'EU' }] }] };
+  let asked = 0;
+  const { app, consumer } = await world(t, {
+    acceptCounterOffers: () => ({ counter: { '@id': 'dm:offer:consumer-counter', ...consumerTerms } }),
+    onApprovalRequest: () => (++asked === 1 ? { decision: 'counter', offer: { '@id': 'dm:offer:provider-counter', ...providerTerms } } : { decision: 'agree' }),
+  });
+  const result = await consumer.negotiate({ datasetId: 'dm', offer: offer('dm:offer:manual', 'manual'), purpose: 'research' });
+  t.equal(result.state, 'FINALIZED');
+  t.same(result.agreement.permission, consumerTerms.permission, 'the consumer\'s last terms were agreed');
+  await app.ledger.flush();
+  const types = [...app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
+  t.same(types.slice(0, 4), ['negotiation.requested', 'negotiation.offered', 'negotiation.counter-requested', 'negotiation.approved']);
 });
 
 t.test('a consumer counter-offer always goes to the provider, even on an automatic offer', async (t) => {
