@@ -2,6 +2,7 @@
 const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   ledger: () => import('./ledger.js'),
   negotiation: () => import('./negotiation.js'),
+  transforms: () => import('./transforms.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -3,7 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { RecordBatchStreamWriter } from 'apache-arrow';
 import { Connector } from '../connectors/connector.js';
+import type { LocalDataset } from '../connectors/transfers.js';
 import { readKeyFile } from '../gateway/key-file.js';
 
 export class UsageError extends Error {}
@@ -76,9 +80,9 @@ export async function connectorCommand(command: string, args: string[]): Promise
       return 0;
     }
     case 'connector': {
-      const { values } = parseArgs({ args, options: { ...common, port: { type: 'string', default: '9000' }, host: { type: 'string', default: '127.0.0.1' } }, strict: true });
+      const { values } = parseArgs({ args, options: { ...common, port: { type: 'string', default: '9000' }, host: { type: 'string', default: '127.0.0.1' }, data: { type: 'string', multiple: true, default: [] } }, strict: true });
       const c = connectorFrom(values, {
-        port: Number(values.port), host: values.host,
+        port: Number(values.port), host: values.host, datasets: parseDataOptions(values.data),
         onApprovalRequest: (r) => {
           process.stdout.write(`approval needed: ${r.providerPid} ${r.consumer?.legalName ?? ''} (${r.consumer?.did ?? ''}) wants ${r.datasetId} under ${r.offerId}\n`);
           return undefined;
@@ -91,6 +95,19 @@ export async function connectorCommand(command: string, args: string[]): Promise
         process.once('SIGINT', done);
       });
       await c.stop();
+      return 0;
+    }
+    case 'transfer': {
+      const { values } = parseArgs({ args, options: { ...common, agreement: { type: 'string' }, out: { type: 'string', short: 'o' } }, strict: true });
+      if (!values.agreement || !values.out) throw new UsageError('transfer needs --agreement ID and --out FILE (an Arrow IPC stream file)');
+      const c = connectorFrom(values);
+      await c.start();
+      try {
+        const r = await pullToFile(c, values.agreement, resolve(values.out), !values.json);
+        print(values.json, r, `${r.rows} rows (${r.bytes} bytes) written to ${values.out}\n  receipt verified: ledger entry ${r.seq}, plan ${r.planHash.slice(0, 16)}...`);
+      } finally {
+        await c.stop();
+      }
       return 0;
     }
     case 'approvals': {
@@ -113,4 +130,64 @@ export async function connectorCommand(command: string, args: string[]): Promise
   }
 }
 
-export const CONNECTOR_COMMANDS = ['register', 'publish', 'catalog', 'negotiate', 'connector', 'approvals', 'approve', 'reject'];
+export const CONNECTOR_COMMANDS = ['register', 'publish', 'catalog', 'negotiate', 'connector', 'transfer', 'approvals', 'approve', 'reject'];
+
+/** --data ID=PATH[,FORMAT[,DELIMITER]]: a local file the provider's connector serves for a dataset. */
+function parseDataOptions(values: string[]): Record<string, LocalDataset> {
+  const out: Record<string, LocalDataset> = {};
+  for (const v of values) {
+    const m = /^([^=]+)=([^,]+)(?:,([a-z-]+))?(?:,(.))?$/.exec(v);
+    if (!m) throw new UsageError(`--data ${v}: expected ID=PATH[,FORMAT[,DELIMITER]]`);
+    const format = (m[3] ?? formatOf(m[2]!)) as LocalDataset['format'];
+    out[m[1]!] = { path: resolve(m[2]!), format, ...(m[4] ? { delimiter: m[4] } : {}) };
+  }
+  return out;
+}
+
+function formatOf(path: string): string {
+  if (path.endsWith('.csv')) return 'csv';
+  if (path.endsWith('.ndjson')) return 'ndjson';
+  if (path.endsWith('.json')) return 'dataset-json';
+  if (path.endsWith('.arrow') || path.endsWith('.arrows')) return 'arrow';
+  if (path.endsWith('.plt')) return 'gps-trace';
+  throw new UsageError(`cannot tell the format of ${path}; add ,csv ,ndjson ,dataset-json ,arrow or ,gps-trace`);
+}
+
+/** Pulls a transfer into an Arrow IPC stream file, with a progress line on stderr. */
+async function pullToFile(c: Connector, agreementId: string, out: string, progress: boolean): Promise<{ rows: number; bytes: number; seq: number; planHash: string }> {
+  const { batches, completed } = await c.transfers.pull(agreementId);
+  const file = createWriteStream(out);
+  const writer = new RecordBatchStreamWriter();
+  let bytes = 0;
+  let rows = 0;
+  const started = Date.now();
+  const pump = (async () => {
+    for await (const chunk of writer) {
+      bytes += chunk.byteLength;
+      if (!file.write(chunk)) await once(file, 'drain');
+    }
+    file.end();
+    await once(file, 'finish');
+  })();
+  const show = () => {
+    const s = Math.max((Date.now() - started) / 1000, 0.001);
+    process.stderr.write(`\r${rows.toLocaleString('en-US')} rows  ${(bytes / 1e6).toFixed(1)} MB  ${Math.round(rows / s).toLocaleString('en-US')} rows/s  ${(bytes / 1e6 / s).toFixed(1)} MB/s   `);
+  };
+  const timer = progress ? setInterval(show, 200) : undefined;
+  try {
+    for await (const batch of batches) {
+      rows += batch.numRows;
+      writer.write(batch);
+    }
+    writer.finish();
+    await pump;
+  } finally {
+    if (timer) {
+      clearInterval(timer);
+      show();
+      process.stderr.write('\n');
+    }
+  }
+  const done = await completed;
+  return { rows, bytes, seq: done.ledgerSeq, planHash: done.planHash };
+}

@@ -31,8 +31,12 @@ Connector (every command takes --gateway URL --identity key.json, and --json for
   dataport catalog [--keyword K] [--text T] the datasets and offers you could use
   dataport negotiate --dataset ID --offer ID [--purpose P] [--accept-counter-offers]
                                             negotiate an agreement; waits for FINALIZED
-  dataport connector [--port N]             run a provider's connector: signs automatic approvals,
-                                            lists the others for approve/reject
+  dataport connector [--port N] [--data ID=PATH[,FORMAT]]...
+                                            run a provider's connector: serves its files, signs
+                                            automatic approvals, lists the others for approve/reject
+  dataport transfer --agreement ID --out FILE
+                                            pull a transfer into an Arrow stream file, with progress
+                                            and the gateway's receipt checked
   dataport approvals | approve PID | reject PID --reason R
                                             a provider's manual approvals
   dataport --version

@@ -16,6 +16,7 @@ import { sameTerms, signAgreement, verifyAgreementSignature, approvalMode, type 
 import { PURPOSE, SIGNATURE } from '../policies/negotiation/extensions.js';
 import { negotiationTransition, type NegotiationMessageKind, type NegotiationState } from '../policies/negotiation/state-machine.js';
 import { GatewayError, SignedClient } from './signed-http.js';
+import { TransferClient, type LocalDataset } from './transfers.js';
 import type { JsonSignature } from '../crypto/signed-json.js';
 
 export interface ConnectorOptions {
@@ -39,6 +40,8 @@ export interface ConnectorOptions {
   /** How long negotiate() waits for FINALIZED (ms). */
   negotiationTimeoutMs?: number;
   logLevel?: 'silent' | 'info' | 'debug' | 'warn' | 'error';
+  /** Provider: the local files this connector serves, by dataset id. */
+  datasets?: Record<string, LocalDataset>;
   /** Sees every DSP message this connector sends or receives (and the gateway's answers). */
   onMessage?: (direction: 'sent' | 'received', message: Record<string, unknown>) => void;
 }
@@ -95,13 +98,20 @@ export class Connector {
   private readonly nonces = new NonceStore(600);
   private readonly negotiations = new Map<string, ConsumerNegotiation>();
   private readonly pendingApprovals = new Map<string, ApprovalRequest>();
+  private ledgerOrigin = 'dataport.local/ledger';
   callbackAddress = '';
+  /** Transfers: pull, suspend, resume, terminate; and the provider's data endpoint. */
+  readonly transfers: TransferClient;
 
   constructor(opts: ConnectorOptions) {
     this.opts = opts;
     this.identity = opts.identity;
     this.client = new SignedClient(opts.gateway, opts.identity);
     this.gatewayDid = opts.gatewayDid;
+    this.transfers = new TransferClient(this.client, this.identity, {
+      callbackAddress: () => this.callbackAddress, gatewayDid: () => this.gatewayDid!, origin: () => this.ledgerOrigin,
+      datasets: opts.datasets ?? {}, onMessage: opts.onMessage,
+    });
   }
 
   get did(): string {
@@ -118,10 +128,9 @@ export class Connector {
 
   /** Starts the callback server and learns the gateway's key. */
   async start(): Promise<void> {
-    if (!this.gatewayDid) {
-      const info = await this.client.json<{ did: string }>('GET', '/.well-known/dataport');
-      this.gatewayDid = info.did;
-    }
+    const info = await this.client.json<{ did: string; ledgerOrigin: string }>('GET', '/.well-known/dataport');
+    this.gatewayDid ??= info.did;
+    this.ledgerOrigin = info.ledgerOrigin;
     const app = Fastify({ logger: this.opts.logLevel && this.opts.logLevel !== 'silent' ? { level: this.opts.logLevel } : false });
     app.removeContentTypeParser(['application/json']);
     app.addContentTypeParser(['application/json', 'application/ld+json'], { parseAs: 'buffer' }, (request, body, done) => {
@@ -162,6 +171,7 @@ export class Connector {
       });
     });
     this.routes(app);
+    this.transfers.routes(app);
     const address = await app.listen({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 });
     this.server = app;
     this.callbackAddress = `${this.opts.publicUrl ?? address}/callback`;
@@ -395,7 +405,7 @@ export class Connector {
    * Fetches an agreement and checks it: both parties' signatures, and its inclusion in the
    * gateway's ledger under a checkpoint signed by the gateway.
    */
-  async agreement(id: string, ledgerOrigin = 'dataport.local/ledger'): Promise<{ agreement: Agreement; signatures: JsonSignature[]; seq: number; checkpointSize: number }> {
+  async agreement(id: string, ledgerOrigin = this.ledgerOrigin): Promise<{ agreement: Agreement; signatures: JsonSignature[]; seq: number; checkpointSize: number }> {
     const r = await this.client.json<{
       agreement: Agreement; signatures: JsonSignature[];
       ledger: { seq: number; leaf: string; leafHash: string; checkpoint: string; size: number; inclusionProof: string[] };

@@ -1,5 +1,6 @@
 // The gateway's outbound requests to connectors (DSP callbacks, approval requests), signed with
 // the gateway's own key so a connector knows the message comes from the gateway it trusts.
+import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { signRequest } from '../crypto/http-signatures.js';
 import type { Identity } from '../crypto/identity.js';
@@ -35,5 +36,14 @@ export class PeerClient {
       // not JSON: keep the text
     }
     return { status: res.statusCode, body: parsed };
+  }
+
+  /** A signed GET whose body is streamed (the provider connector's Arrow data). */
+  async stream(base: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Readable }> {
+    const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`).toString();
+    const headers: Record<string, string> = { accept: 'application/vnd.apache.arrow.stream' };
+    Object.assign(headers, signRequest({ method: 'GET', url, headers }, this.identity));
+    const res = await request(url, { method: 'GET', headers, headersTimeout: this.timeoutMs, bodyTimeout: 0 });
+    return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable };
   }
 }

@@ -21,6 +21,11 @@ import { odrlPolicyCheck } from './negotiation/policy-check.js';
 import { wellKnownRoutes } from './well-known.js';
 import { catalogRoutes, visibilityRoutes } from './catalog/routes.js';
 import { policyRoutes } from './management/policies.js';
+import { TransferService } from './transfer/service.js';
+import { DataPlane } from './transfer/data-plane.js';
+import { transferRoutes } from './transfer/routes.js';
+import { agreementPlan } from './transfer/plan.js';
+import type { AddressInfo } from 'node:net';
 import { VERSION } from './version.js';
 
 declare module 'fastify' {
@@ -28,6 +33,7 @@ declare module 'fastify' {
     ledger: Ledger;
     state: ControlPlane;
     negotiations: NegotiationService;
+    transfers: TransferService;
     identity: Identity;
     gatewayConfig: GatewayConfig;
   }
@@ -47,14 +53,21 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     requestIdHeader: 'x-request-id',
+    // On close, in-flight work is stopped first (preClose); then no connection may hold shutdown up.
+    forceCloseConnections: true,
   });
   let shuttingDown = false;
   const state = ControlPlane.rebuild(ledger);
   const policy = odrlPolicyCheck();
-  const negotiations = new NegotiationService({ state, peers: new PeerClient(identity), policy, log: app.log });
+  const peers = new PeerClient(identity);
+  const negotiations = new NegotiationService({ state, peers, policy, log: app.log });
+  const publicBase = () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
+  const transfers = new TransferService({ state, peers, policy, plans: agreementPlan, identity, log: app.log, publicBase });
+  const dataPlane = new DataPlane({ state, ledger, peers, service: transfers });
   app.decorate('ledger', ledger);
   app.decorate('state', state);
   app.decorate('negotiations', negotiations);
+  app.decorate('transfers', transfers);
   app.decorate('identity', identity);
   app.decorate('gatewayConfig', config);
   app.addHook('onRequest', async (request, reply) => {
@@ -62,9 +75,10 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   });
   app.addHook('preClose', async () => {
     shuttingDown = true;
+    await negotiations.close();
+    await transfers.close();
   });
   app.addHook('onClose', async () => {
-    await negotiations.close();
     await ledger.append('gateway.stopped', { did: identity.did, size: ledger.size }).catch(() => undefined);
     await ledger.close();
   });
@@ -81,10 +95,14 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   await app.register(catalogRoutes, { state, policy, gatewayDid: identity.did, pageSize: config.catalogPageSize });
   await app.register(visibilityRoutes, { state, policy });
   await app.register(policyRoutes, { state });
+  await app.register(transferRoutes, { service: transfers, dataPlane });
 
   for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
   await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes });
   // Steps the gateway still owed when it stopped (asking a provider, sending an agreement, FINALIZED).
-  app.addHook('onReady', async () => negotiations.resume());
+  app.addHook('onReady', async () => {
+    negotiations.resume();
+    await transfers.resume();
+  });
   return app;
 }

@@ -28,7 +28,7 @@ export const catalogRoutes: FastifyPluginAsync<CatalogRoutesOptions> = async (ap
   app.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
     const e = toDataportError(err);
     if (e.status >= 500) request.log.error({ err }, 'catalog request failed');
-    void reply.status(e.status).send({ '@context': [DSP_CONTEXT], '@type': 'CatalogError', code: e.code, reason: [e.message] });
+    void reply.status(e.status).type('application/json').send({ '@context': [DSP_CONTEXT], '@type': 'CatalogError', code: e.code, reason: [e.message] });
   });
 
   const visibleOffers = (d: Dataset, consumer: Participant) =>

@@ -19,6 +19,8 @@ export interface PolicyVerdict {
   allowed: boolean;
   reason: string;
   trace: unknown;
+  /** When allowed: what must be done (anonymize with its pipeline, delete within, ...). */
+  duties: { action: string; parameters: Record<string, unknown> }[];
 }
 
 export type PolicyCheck = (policy: Record<string, unknown>, scope: PolicyScope, subject: PolicySubject) => PolicyVerdict;
@@ -43,13 +45,13 @@ export function odrlPolicyCheck(opts: { regions?: Hierarchy; purposes?: Hierarch
     try {
       policy = parsePolicy(json);
     } catch (e) {
-      return { allowed: false, reason: `denied: the policy cannot be read: ${(e as Error).message}`, trace: [] };
+      return { allowed: false, reason: `denied: the policy cannot be read: ${(e as Error).message}`, trace: [], duties: [] };
     }
     const d = evaluate(policy, { action: 'use', target: subject.dataset.id, scope }, {
       now: now(),
       consumer: { did: subject.participant.did, jurisdiction: subject.participant.jurisdiction, claims: [] },
       purpose: subject.purpose, agreedAt: subject.agreedAt, useCount: subject.useCount, regions, purposes,
     });
-    return { allowed: d.allowed, reason: d.reason, trace: d.trace };
+    return { allowed: d.allowed, reason: d.reason, trace: d.trace, duties: d.duties.map((x) => ({ action: x.action, parameters: x.parameters })) };
   };
 }

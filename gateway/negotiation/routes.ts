@@ -38,7 +38,7 @@ export const negotiationRoutes: FastifyPluginAsync<NegotiationRoutesOptions> = a
     if (e.status >= 500) request.log.error({ err }, 'negotiation request failed');
     const body = (request.body ?? {}) as Msg;
     const params = (request.params ?? {}) as { providerPid?: string };
-    void reply.status(e.status).send({
+    void reply.status(e.status).type('application/json').send({
       '@context': [DSP_CONTEXT], '@type': 'ContractNegotiationError',
       providerPid: String(params.providerPid ?? body.providerPid ?? ''), consumerPid: String(body.consumerPid ?? ''),
       code: e.code, reason: [e.message], ...(e.details === undefined ? {} : { details: e.details }),

@@ -5,6 +5,7 @@
 import { DataportError } from '../../crypto/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { applyNegotiationEvent, type Negotiation, type NegotiationEvent } from './negotiations.js';
+import { applyTransferEvent, type Transfer, type TransferEvent } from './transfers.js';
 
 export type Role = 'provider' | 'consumer';
 
@@ -75,6 +76,7 @@ export interface Committed<T> {
 
 type Event =
   | NegotiationEvent
+  | TransferEvent
   | { type: 'participant.registered' | 'participant.updated'; body: { did: string; profile: ParticipantProfile } }
   | { type: 'dataset.published' | 'dataset.updated'; body: { provider: string; dataset: DatasetInput & { id: string } } }
   | { type: 'dataset.withdrawn'; body: { provider: string; id: string } };
@@ -86,6 +88,8 @@ export class ControlPlane {
   readonly negotiations = new Map<string, Negotiation>();
   /** Agreement @id to the providerPid of its negotiation. */
   readonly agreements = new Map<string, string>();
+  /** Transfer processes by providerPid. */
+  readonly transfers = new Map<string, Transfer>();
   private readonly ledger: Ledger;
 
   private constructor(ledger: Ledger) {
@@ -124,7 +128,9 @@ export class ControlPlane {
         return;
       }
       default:
-        if (applyNegotiationEvent(this.negotiations, e, e.time, e.seq) && e.type === 'negotiation.verified') {
+        if (e.type.startsWith('transfer.')) {
+          applyTransferEvent(this.transfers, e as TransferEvent, e.time, e.seq);
+        } else if (applyNegotiationEvent(this.negotiations, e as NegotiationEvent, e.time, e.seq) && e.type === 'negotiation.verified') {
           this.agreements.set(e.body.agreement['@id'], e.body.providerPid);
         }
     }

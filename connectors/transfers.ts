@@ -1,0 +1,228 @@
+// The connector's side of the DSP transfer process: a consumer requests a transfer under an
+// agreement, is told where to pull (TransferStartMessage), reads the Arrow stream, and checks the
+// gateway's receipt; a provider serves its local files as Arrow streams to the gateway.
+import { randomUUID } from 'node:crypto';
+import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import type { FastifyInstance } from 'fastify';
+import { request as undiciRequest } from 'undici';
+import { fromBase64, toBase64 } from '../crypto/bytes.js';
+import { verifyCheckpoint } from '../crypto/checkpoint.js';
+import { DataportError } from '../crypto/errors.js';
+import { signRequest } from '../crypto/http-signatures.js';
+import { publicKeyFromDid, type Identity } from '../crypto/identity.js';
+import { leafHash, verifyInclusion } from '../crypto/merkle.js';
+import { agreementSecret, pseudonymRoot } from '../crypto/provider-secrets.js';
+import { DSP_CONTEXT } from '../policies/dsp/version.js';
+import { assertDspMessage } from '../policies/dsp/validate.js';
+import { DATAPORT_NS } from '../policies/negotiation/extensions.js';
+import { transferTransition, type TransferMessageKind, type TransferProcessState } from '../policies/transfer/state-machine.js';
+import { GatewayError, type SignedClient } from './signed-http.js';
+import { readSource, toArrowStream, type SourceField } from './sources/index.js';
+
+export const RECEIPT = `${DATAPORT_NS}receipt`;
+export const PULL_FORMAT = 'dataport:ArrowStream-PULL';
+
+export interface Receipt {
+  providerPid: string;
+  seq: number;
+  leaf: string;
+  checkpoint: string;
+  size: number;
+  inclusionProof: string[];
+}
+
+/** What the completion entry in the gateway's ledger says about a transfer. */
+export interface CompletionEntry {
+  providerPid: string;
+  batches: number;
+  rowsIn: number;
+  rowsOut: number;
+  bytes: number;
+  planHash: string;
+  report: unknown;
+  /** Where the gateway's ledger holds this entry (proven by the receipt). */
+  ledgerSeq: number;
+}
+
+export interface LocalDataset {
+  path: string;
+  format: 'csv' | 'ndjson' | 'dataset-json' | 'arrow' | 'gps-trace';
+  schema?: SourceField[];
+  delimiter?: string;
+  batchRows?: number;
+}
+
+interface ConsumerTransfer {
+  consumerPid: string;
+  providerPid?: string;
+  state: TransferProcessState | undefined;
+  started?: { resolve: (address: { endpoint: string; token: string }) => void; reject: (e: Error) => void };
+  completed?: { resolve: (r: CompletionEntry) => void; reject: (e: Error) => void };
+}
+
+/**
+ * Checks a receipt: the checkpoint is signed by the gateway, the leaf is included under it, and the
+ * leaf is the completion entry of this transfer. Returns what the entry says.
+ */
+export function verifyReceipt(receipt: Receipt, gatewayDid: string, origin: string, providerPid: string): CompletionEntry {
+  const cp = verifyCheckpoint(receipt.checkpoint, { name: origin, publicKey: publicKeyFromDid(gatewayDid) }, origin);
+  const leaf = fromBase64(receipt.leaf);
+  if (!verifyInclusion(receipt.seq, cp.size, leafHash(leaf), receipt.inclusionProof.map(fromBase64), cp.rootHash)) {
+    throw new DataportError('DP_ERR_LEDGER_TAMPERED', `receipt for ${providerPid}: the inclusion proof does not lead to the signed checkpoint`);
+  }
+  const entry = JSON.parse(Buffer.from(leaf.subarray(41)).toString('utf8')) as { type: string; body: CompletionEntry };
+  if (entry.type !== 'transfer.completed' || entry.body.providerPid !== providerPid) {
+    throw new DataportError('DP_ERR_LEDGER_TAMPERED', `receipt for ${providerPid}: the proven entry is not this transfer's completion`);
+  }
+  return { ...entry.body, ledgerSeq: receipt.seq };
+}
+
+export class TransferClient {
+  private readonly transfers = new Map<string, ConsumerTransfer>();
+
+  constructor(
+    private readonly client: SignedClient,
+    private readonly identity: Identity,
+    private readonly ctx: { callbackAddress: () => string; gatewayDid: () => string; origin: () => string; datasets: Record<string, LocalDataset>; onMessage?: (d: 'sent' | 'received', m: Record<string, unknown>) => void },
+  ) {}
+
+  /**
+   * Requests a pull transfer under an agreement and returns its Arrow batches as they arrive, and
+   * the completion: the totals from the gateway's ledger, proven by the receipt.
+   */
+  async pull(agreementId: string): Promise<{ providerPid: string; batches: AsyncIterable<RecordBatch>; completed: Promise<CompletionEntry> }> {
+    const consumerPid = `urn:uuid:${randomUUID()}`;
+    const t: ConsumerTransfer = { consumerPid, state: undefined };
+    this.transfers.set(consumerPid, t);
+    const address = new Promise<{ endpoint: string; token: string }>((resolve, reject) => (t.started = { resolve, reject }));
+    const completed = new Promise<CompletionEntry>((resolve, reject) => (t.completed = { resolve, reject }));
+    completed.catch(() => undefined);
+    const message = { '@context': [DSP_CONTEXT], '@type': 'TransferRequestMessage', consumerPid, agreementId, format: PULL_FORMAT, callbackAddress: this.ctx.callbackAddress() };
+    this.ctx.onMessage?.('sent', message);
+    const ack = await this.client.json<{ providerPid: string; state: TransferProcessState }>('POST', '/transfers/request', message);
+    t.providerPid = ack.providerPid;
+    t.state ??= ack.state;
+    const { endpoint, token } = await address;
+    const batches = await this.read(endpoint, token);
+    return { providerPid: ack.providerPid, batches, completed };
+  }
+
+  /** Reads a transfer's Arrow stream from the gateway: a signed GET with the bearer token. */
+  async read(endpoint: string, token: string): Promise<AsyncIterable<RecordBatch>> {
+    const headers: Record<string, string> = { accept: 'application/vnd.apache.arrow.stream', authorization: `Bearer ${token}` };
+    Object.assign(headers, signRequest({ method: 'GET', url: endpoint, headers }, this.identity));
+    const res = await undiciRequest(endpoint, { method: 'GET', headers, bodyTimeout: 0 });
+    if (res.statusCode !== 200) {
+      const body = (await res.body.json().catch(() => ({}))) as { code?: string; reason?: string[] };
+      throw new GatewayError(res.statusCode, body.code ?? 'DP_ERR_BAD_RESPONSE', (body.reason ?? []).join('; '));
+    }
+    return (await RecordBatchReader.from(res.body)) as AsyncIterable<RecordBatch>;
+  }
+
+  /** Sends a transfer message (suspension, start to resume, termination) to the gateway. */
+  async send(providerPid: string, kind: 'TransferSuspensionMessage' | 'TransferStartMessage' | 'TransferTerminationMessage', extra: Record<string, unknown> = {}): Promise<void> {
+    const t = [...this.transfers.values()].find((x) => x.providerPid === providerPid);
+    if (!t) throw new DataportError('DP_ERR_NOT_FOUND', `transfer ${providerPid}`);
+    const path = { TransferSuspensionMessage: 'suspension', TransferStartMessage: 'start', TransferTerminationMessage: 'termination' }[kind];
+    const message = { '@context': [DSP_CONTEXT], '@type': kind, providerPid, consumerPid: t.consumerPid, ...extra };
+    if (kind === 'TransferStartMessage') {
+      // A resume: wait for the gateway's new TransferStartMessage, with a new token.
+      t.state = 'SUSPENDED';
+    }
+    this.ctx.onMessage?.('sent', message);
+    await this.client.json('POST', `/transfers/${encodeURIComponent(providerPid)}/${path}`, message);
+    if (kind === 'TransferSuspensionMessage') t.state = 'SUSPENDED';
+    if (kind === 'TransferTerminationMessage') t.state = 'TERMINATED';
+  }
+
+  /** Resumes a suspended pull: the gateway starts it again and the stream continues from the last batch sent. */
+  async resume(providerPid: string): Promise<AsyncIterable<RecordBatch>> {
+    const t = [...this.transfers.values()].find((x) => x.providerPid === providerPid);
+    if (!t) throw new DataportError('DP_ERR_NOT_FOUND', `transfer ${providerPid}`);
+    const address = new Promise<{ endpoint: string; token: string }>((resolve, reject) => (t.started = { resolve, reject }));
+    await this.send(providerPid, 'TransferStartMessage');
+    const { endpoint, token } = await address;
+    return this.read(endpoint, token);
+  }
+
+  private move(t: ConsumerTransfer, kind: TransferMessageKind): void {
+    const r = transferTransition(t.state ?? 'REQUESTED', kind, 'provider');
+    if (!r.ok) throw new DataportError('DP_ERR_INVALID_TRANSITION', r.reason);
+    t.state = r.to;
+  }
+
+  private transfer(consumerPid: string, providerPid: unknown): ConsumerTransfer {
+    const t = this.transfers.get(consumerPid);
+    if (!t || (t.providerPid !== undefined && t.providerPid !== providerPid)) throw new DataportError('DP_ERR_NOT_FOUND', `transfer process ${consumerPid}`);
+    t.providerPid ??= String(providerPid);
+    return t;
+  }
+
+  /** The consumer callback bindings of the transfer process, and the provider's data endpoint. */
+  routes(app: FastifyInstance): void {
+    type P = { Params: { consumerPid: string }; Body: Record<string, unknown> };
+    const ack = (t: ConsumerTransfer) => ({ '@context': [DSP_CONTEXT], '@type': 'TransferProcess', providerPid: t.providerPid, consumerPid: t.consumerPid, state: t.state });
+
+    app.post<P>('/callback/transfers/:consumerPid/start', async (request) => {
+      assertDspMessage('TransferStartMessage', request.body);
+      const t = this.transfer(request.params.consumerPid, request.body.providerPid);
+      this.move(t, 'TransferStartMessage');
+      const address = request.body.dataAddress as { endpoint?: string; endpointProperties?: { name: string; value: string }[] } | undefined;
+      const token = address?.endpointProperties?.find((p) => p.name === 'authorization')?.value;
+      if (!address?.endpoint || !token) throw new DataportError('DP_ERR_BAD_REQUEST', 'a pull start needs dataAddress.endpoint and an authorization token');
+      setImmediate(() => t.started?.resolve({ endpoint: address.endpoint!, token }));
+      return ack(t);
+    });
+
+    app.post<P>('/callback/transfers/:consumerPid/completion', async (request) => {
+      assertDspMessage('TransferCompletionMessage', request.body);
+      const t = this.transfer(request.params.consumerPid, request.body.providerPid);
+      this.move(t, 'TransferCompletionMessage');
+      const receipt = request.body[RECEIPT] as Receipt | undefined;
+      try {
+        if (!receipt) throw new DataportError('DP_ERR_BAD_REQUEST', 'the completion carries no receipt');
+        t.completed?.resolve(verifyReceipt(receipt, this.ctx.gatewayDid(), this.ctx.origin(), t.providerPid!));
+      } catch (e) {
+        t.completed?.reject(e as Error);
+        throw e;
+      }
+      return ack(t);
+    });
+
+    app.post<P>('/callback/transfers/:consumerPid/termination', async (request) => {
+      assertDspMessage('TransferTerminationMessage', request.body);
+      const t = this.transfer(request.params.consumerPid, request.body.providerPid);
+      this.move(t, 'TransferTerminationMessage');
+      const err = new GatewayError(409, String(request.body.code ?? 'terminated'), ((request.body.reason as string[] | undefined) ?? []).join('; '));
+      t.started?.reject(err);
+      t.completed?.reject(err);
+      return ack(t);
+    });
+
+    app.post<P>('/callback/transfers/:consumerPid/suspension', async (request) => {
+      assertDspMessage('TransferSuspensionMessage', request.body);
+      const t = this.transfer(request.params.consumerPid, request.body.providerPid);
+      this.move(t, 'TransferSuspensionMessage');
+      return ack(t);
+    });
+
+    // Provider role: the gateway pulls a dataset's rows for a transfer.
+    const root = pseudonymRoot(this.identity.secretKey);
+    app.get<{ Params: { datasetId: string }; Querystring: { agreement: string; transfer: string; fromBatch?: string } }>('/callback/dataport/data/:datasetId', async (request, reply) => {
+      const local = this.ctx.datasets[request.params.datasetId];
+      if (!local) throw new DataportError('DP_ERR_NOT_FOUND', `this connector serves no dataset ${request.params.datasetId}`);
+      const skip = Number(request.query.fromBatch ?? 0);
+      if (!Number.isSafeInteger(skip) || skip < 0) throw new DataportError('DP_ERR_BAD_REQUEST', 'fromBatch must be a non-negative integer');
+      const batches = skipBatches(readSource(local.path, local.format, { batchRows: local.batchRows, schema: local.schema, delimiter: local.delimiter }), skip);
+      return reply
+        .type('application/vnd.apache.arrow.stream')
+        .header('x-dataport-agreement-secret', toBase64(agreementSecret(root, request.query.agreement)))
+        .send(toArrowStream(batches));
+    });
+  }
+}
+
+async function* skipBatches(batches: AsyncIterable<RecordBatch>, n: number): AsyncGenerator<RecordBatch> {
+  let i = 0;
+  for await (const b of batches) if (i++ >= n) yield b;
+}

@@ -1,0 +1,187 @@
+// The data plane: provider connector -> gateway pipeline -> consumer, as an Apache Arrow IPC
+// stream end to end. Batches are pulled from the provider only as fast as the consumer reads
+// (async iteration over the upstream reader, writes that wait for the socket to drain), so memory
+// stays flat. Between batches the policy is re-evaluated and suspension/termination honoured;
+// nothing after the last good batch is forwarded. Every few batches the input and output digests
+// go to the ledger; the completion entry (totals, plan hash) is the receipt's leaf.
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { once } from 'node:events';
+import { RecordBatchReader, RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
+import { fromBase64, toBase64 } from '../../crypto/bytes.js';
+import { DataportError } from '../../crypto/errors.js';
+import { createPipeline } from '../pipeline/apply.js';
+import type { PipelinePlan } from '../../policies/pipeline/index.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { PeerClient } from '../peer-client.js';
+import type { ControlPlane } from '../state/control-plane.js';
+import type { BatchDigest, Transfer } from '../state/transfers.js';
+import { DSP_CONTEXT } from '../../policies/dsp/version.js';
+import { DATAPORT_NS } from '../../policies/negotiation/extensions.js';
+import type { TransferService } from './service.js';
+
+export const RECEIPT = `${DATAPORT_NS}receipt`;
+/** Digests of this many batches share one ledger entry. */
+const DIGESTS_PER_ENTRY = 8;
+
+export interface DataPlaneOptions {
+  state: ControlPlane;
+  ledger: Ledger;
+  peers: PeerClient;
+  service: TransferService;
+}
+
+/** SHA-256 over every buffer of every column, in schema order: what a batch holds, without re-encoding it. */
+export function batchDigest(batch: RecordBatch): string {
+  const h = createHash('sha256');
+  for (const child of batch.data.children) hashData(h, child);
+  return h.digest('hex');
+}
+
+function hashData(h: ReturnType<typeof createHash>, d: RecordBatch['data']['children'][number]): void {
+  for (const buf of [d.valueOffsets, d.values, d.nullBitmap, d.typeIds] as (ArrayBufferView | undefined)[]) {
+    if (buf && buf.byteLength) h.update(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  }
+  for (const c of d.children) hashData(h, c);
+}
+
+export interface Receipt {
+  providerPid: string;
+  seq: number;
+  /** The exact leaf (base64) and the signed checkpoint it is proven under. */
+  leaf: string;
+  checkpoint: string;
+  size: number;
+  inclusionProof: string[];
+}
+
+export class DataPlane {
+  private readonly o: DataPlaneOptions;
+
+  constructor(opts: DataPlaneOptions) {
+    this.o = opts;
+  }
+
+  receipt(t: Transfer): Receipt {
+    if (t.completionSeq === undefined) throw new DataportError('DP_ERR_NOT_FOUND', `transfer ${t.providerPid} has not completed`);
+    const cp = this.o.ledger.checkpoint();
+    return {
+      providerPid: t.providerPid, seq: t.completionSeq, leaf: toBase64(this.o.ledger.get(t.completionSeq).raw), checkpoint: cp.note, size: cp.size,
+      inclusionProof: this.o.ledger.inclusionProof(t.completionSeq, cp.size).map(toBase64),
+    };
+  }
+
+  /** Opens the provider's stream for a transfer, from the batch where the last run stopped. */
+  private async upstream(t: Transfer): Promise<{ reader: AsyncIterable<RecordBatch>; secret: Uint8Array; close: () => void }> {
+    const provider = this.o.state.participant(t.provider);
+    if (!provider?.callbackAddress) throw new DataportError('DP_ERR_DELIVERY_FAILED', 'the provider has no connector address to pull the data from');
+    const q = new URLSearchParams({ agreement: t.agreementId, transfer: t.providerPid, fromBatch: String(t.batchesOut) });
+    const res = await this.o.peers.stream(provider.callbackAddress, `dataport/data/${encodeURIComponent(t.datasetId)}?${q}`);
+    if (res.status !== 200) {
+      res.body.resume();
+      throw new DataportError('DP_ERR_DELIVERY_FAILED', `the provider connector answered ${res.status} for the data of ${t.datasetId}`);
+    }
+    const secretHeader = res.headers['x-dataport-agreement-secret'];
+    if (typeof secretHeader !== 'string') throw new DataportError('DP_ERR_DELIVERY_FAILED', 'the provider connector sent no pseudonym secret for this agreement');
+    // The body is destroyed when the transfer stops early; its abort error is expected then.
+    res.body.on('error', () => undefined);
+    const reader = await RecordBatchReader.from(res.body);
+    return { reader: reader as AsyncIterable<RecordBatch>, secret: fromBase64(secretHeader), close: () => res.body.destroy() };
+  }
+
+  /**
+   * Runs the transfer into `out` (the consumer's response body, or a push request's body).
+   * Resolves when the stream ended, however it ended; the ledger says how.
+   */
+  async run(t: Transfer, out: Writable): Promise<void> {
+    const { service, state } = this.o;
+    let stopped: { code: string; reason: string } | undefined;
+    service.streams.set(t.providerPid, { stop: (why) => (stopped ??= why) });
+    const n = state.negotiations.get(state.agreements.get(t.agreementId)!)!;
+    let up: Awaited<ReturnType<DataPlane['upstream']>> | undefined;
+    let pending: BatchDigest[] = [];
+    let pendingBytes = 0;
+    const flushDigests = async () => {
+      if (pending.length === 0) return;
+      const digests = pending;
+      pending = [];
+      await service.commit({ type: 'transfer.batches', body: { providerPid: t.providerPid, digests, bytes: pendingBytes } });
+      pendingBytes = 0;
+    };
+    const writer = new RecordBatchStreamWriter();
+    // The writer's bytes go to `out` as fast as the consumer takes them, and no faster.
+    const pump = (async () => {
+      for await (const chunk of writer) {
+        pendingBytes += chunk.byteLength;
+        if (!out.write(chunk)) await drained(out);
+        if (out.destroyed) stopped ??= { code: 'DP_ERR_STREAM_INTERRUPTED', reason: 'the consumer closed the connection' };
+      }
+    })();
+    try {
+      up = await this.upstream(t);
+      let pipeline: ReturnType<typeof createPipeline> | undefined;
+      let index = t.batchesOut;
+      for await (const input of up.reader) {
+        if (stopped) break;
+        pipeline ??= pipelineFor(t.plan as PipelinePlan, up.secret, input);
+        // Re-evaluate the agreement: count, dateTime and elapsedTime can run out mid-transfer.
+        service.evaluate(n, 'reevaluation', service.useCount(t.agreementId));
+        const output = pipeline.apply(input);
+        pending.push({ batch: index++, rowsIn: input.numRows, rowsOut: output.numRows, inDigest: batchDigest(input), outDigest: batchDigest(output) });
+        writer.write(output);
+        await new Promise((r) => setImmediate(r)); // let the pump hand this batch to `out`
+        if (out.writableNeedDrain) await drained(out);
+        if (pending.length >= DIGESTS_PER_ENTRY) await flushDigests();
+      }
+      writer.finish();
+      await pump;
+      await flushDigests();
+      if (stopped?.code === 'DP_ERR_STREAM_INTERRUPTED' && state.transfers.get(t.providerPid)!.state === 'STARTED') {
+        // The consumer went away mid-stream: suspend, so it can resume from the last batch sent.
+        await service.commit({ type: 'transfer.suspended', body: { providerPid: t.providerPid, by: 'gateway', code: stopped.code, reason: [stopped.reason] } });
+      }
+      if (stopped) return; // suspended or terminated: the state is already recorded
+      const current = state.transfers.get(t.providerPid)!;
+      await service.commit({
+        type: 'transfer.completed',
+        body: { providerPid: t.providerPid, batches: current.batchesOut, rowsIn: current.rowsIn, rowsOut: current.rowsOut, bytes: current.bytesOut, planHash: t.planHash, report: (pipeline?.report() ?? null) as never },
+      });
+      out.end();
+      const receipt = this.receipt(state.transfers.get(t.providerPid)!);
+      service.spawn(() => this.o.peers.post(t.callbackAddress, `transfers/${t.consumerPid}/completion`, {
+        '@context': [DSP_CONTEXT], '@type': 'TransferCompletionMessage', providerPid: t.providerPid, consumerPid: t.consumerPid, [RECEIPT]: receipt,
+      }));
+    } catch (e) {
+      const err = e instanceof DataportError ? e : new DataportError('DP_ERR_TRANSFER_FAILED', (e as Error).message);
+      await flushDigests().catch(() => undefined);
+      await service.terminate(state.transfers.get(t.providerPid)!, 'gateway', err.code, [err.message]);
+      out.destroy(err); // the consumer sees a cut stream, and the termination message says why
+    } finally {
+      service.streams.delete(t.providerPid);
+      up?.close();
+      if (!writer.closed) writer.close();
+    }
+  }
+}
+
+/** The stream a pull request's reply sends: bytes written by `run`, read by fastify. */
+export function replyStream(): PassThrough & Readable {
+  return new PassThrough({ highWaterMark: 1 << 20 });
+}
+
+/** The pipeline for the first batch's schema; a schema other than the published one ends the transfer. */
+function pipelineFor(plan: PipelinePlan, secret: Uint8Array, first: RecordBatch): ReturnType<typeof createPipeline> {
+  const pipeline = createPipeline(plan, secret);
+  try {
+    pipeline.apply(first.slice(0, 0));
+  } catch (e) {
+    throw new DataportError('DP_ERR_SCHEMA_MISMATCH', e instanceof DataportError ? e.detail : (e as Error).message);
+  }
+  return pipeline;
+}
+
+/** Resolves when `out` can take more, or has gone away. */
+function drained(out: Writable): Promise<unknown> {
+  if (out.destroyed) return Promise.resolve();
+  return Promise.race([once(out, 'drain'), once(out, 'close')]);
+}

@@ -1,0 +1,192 @@
+import t from 'tap';
+import { writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { buildGateway } from '../../../gateway/server.js';
+import { Connector } from '../../../connectors/connector.js';
+import type { LocalDataset } from '../../../connectors/transfers.js';
+import { APPROVAL } from '../../../policies/negotiation/extensions.js';
+import { hospitalProfile, repoRoot, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+
+type T = Parameters<typeof tempDir>[0];
+const hospital = testIdentity(50);
+const sponsor = testIdentity(51);
+const PIPELINE = 'https://w3id.org/dataport/v1#pipeline';
+
+/** A CSV of `rows` synthetic subjects: id, site, age, sex, a free-text note (no rule covers it). */
+function writeCsv(path: string, rows: number): void {
+  const lines = ['USUBJID,SITEID,AGE,SEX,NOTE'];
+  for (let i = 0; i < rows; i++) lines.push(`01-${700 + (i % 9)}-${String(i).padStart(5, '0')},${700 + (i % 9)},${20 + (i % 60)},${i % 2 ? 'F' : 'M'},seen on day ${i}`);
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+const fields = [
+  { name: 'USUBJID', type: 'utf8', role: 'direct-identifier', category: 'identity' },
+  { name: 'SITEID', type: 'utf8', role: 'quasi-identifier' },
+  { name: 'AGE', type: 'int32', role: 'quasi-identifier' },
+  { name: 'SEX', type: 'utf8', role: 'quasi-identifier' },
+  { name: 'NOTE', type: 'utf8', role: 'other' },
+];
+
+function offer(extraConstraints: unknown[] = []) {
+  return {
+    '@id': 'trial:offer', '@type': 'Offer', [APPROVAL]: 'auto',
+    permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }, ...extraConstraints] }],
+    obligation: [{
+      action: 'anonymize',
+      [PIPELINE]: { columns: { USUBJID: [{ op: 'pseudonymize', length: 16 }], AGE: [{ op: 'interval', width: 10 }] }, roles: { 'quasi-identifier': 'keep' } },
+    }],
+  };
+}
+
+async function world(t: T, opts: { rows?: number; batchRows?: number; constraints?: unknown[]; local?: LocalDataset; fields?: typeof fields } = {}) {
+  const published = opts.fields ?? fields;
+  const dir = tempDir(t);
+  const csv = join(dir, 'trial.csv');
+  writeCsv(csv, opts.rows ?? 2500);
+  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const local: LocalDataset = opts.local ?? { path: csv, format: 'csv', schema: published.map(({ name, type }) => ({ name, type })), batchRows: opts.batchRows ?? 500 };
+  const provider = new Connector({ gateway: base, identity: hospital, datasets: { trial: local } });
+  const consumer = new Connector({ gateway: base, identity: sponsor });
+  await provider.start();
+  await consumer.start();
+  t.teardown(async () => {
+    await consumer.stop();
+    await provider.stop();
+    await app.close();
+  });
+  await provider.register(hospitalProfile as never);
+  await consumer.register(sponsorProfile as never);
+  const o = offer(opts.constraints);
+  await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields: published }, subjects: opts.rows ?? 2500, source: { format: 'csv' }, offers: [o] });
+  const agreement = await consumer.negotiate({ datasetId: 'trial', offer: o, purpose: 'research' });
+  return { app, base, provider, consumer, agreement, csv };
+}
+
+async function collect(batches: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  for await (const b of batches) out.push(b);
+  return out;
+}
+
+t.test('a pull transfer streams the rows through the agreed pipeline, and the receipt proves the totals', async (t) => {
+  const { app, consumer, agreement } = await world(t);
+  const { batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  const got = await collect(batches);
+  const rows = got.reduce((n, b) => n + b.numRows, 0);
+  t.equal(rows, 2500);
+  t.same(got[0]!.schema.fields.map((f) => f.name), ['USUBJID', 'SITEID', 'AGE', 'SEX'], 'NOTE, covered by no rule, never left');
+  const ids = got.flatMap((b) => [...b.getChild('USUBJID')!].map(String));
+  t.ok(ids.every((id) => /^[0-9a-f]{16}$/.test(id)), 'subject ids left as 16-hex-digit tokens');
+  t.equal(new Set(ids).size, 2500, 'one token per subject');
+  t.ok(got.flatMap((b) => [...b.getChild('AGE')!].map(String)).every((a) => /^\[\d+, \d+\)$/.test(a)), 'ages left as intervals');
+  const done = await completed;
+  t.match(done, { rowsIn: 2500, rowsOut: 2500, batches: 5 });
+  await app.ledger.flush();
+  const types = [...app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('transfer.'));
+  t.same(types, ['transfer.requested', 'transfer.started', 'transfer.batches', 'transfer.completed']);
+});
+
+t.test('suspend after three batches, resume, and the stream continues where it stopped', async (t) => {
+  const { app, consumer, agreement } = await world(t, { rows: 5000, batchRows: 500 });
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  let rows = 0;
+  let seen = 0;
+  for await (const b of batches) {
+    rows += b.numRows;
+    if (++seen === 3) {
+      await consumer.transfers.send(providerPid, 'TransferSuspensionMessage', { code: 'pause', reason: ['consumer asked'] });
+      break;
+    }
+  }
+  await until(() => (app.state.transfers.get(providerPid)?.state === 'SUSPENDED' && !app.transfers.streams.has(providerPid) ? true : undefined));
+  const sent = app.state.transfers.get(providerPid)!.rowsOut;
+  t.ok(sent >= 1500 && sent < 5000, `${sent} rows had left when the transfer was suspended`);
+  const rest = await collect(await consumer.transfers.resume(providerPid));
+  const total = sent + rest.reduce((n, b) => n + b.numRows, 0);
+  t.equal(total, 5000, 'every row exactly once across the two streams');
+  t.match(await completed, { rowsOut: 5000 });
+  void rows;
+});
+
+t.test('a count constraint runs out: the next transfer is refused with the policy trace', async (t) => {
+  const { consumer, agreement } = await world(t, { rows: 100, constraints: [{ leftOperand: 'count', operator: 'lteq', rightOperand: '1' }] });
+  const first = await consumer.transfers.pull(agreement.agreement['@id']);
+  await collect(first.batches);
+  await first.completed;
+  const second = await consumer.transfers.pull(agreement.agreement['@id']).catch((e: unknown) => e as { status: number; code: string; message: string });
+  t.match(second, { status: 403, code: 'DP_ERR_POLICY_DENIED' });
+  t.match((second as { message: string }).message, /count/);
+});
+
+t.test('elapsedTime runs out mid-transfer: the transfer is terminated and says why', async (t) => {
+  const { app, consumer, agreement } = await world(t, { rows: 200000, batchRows: 1000, constraints: [{ leftOperand: 'elapsedTime', operator: 'lteq', rightOperand: { '@value': 'PT2S', '@type': 'xsd:duration' } }] });
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  let rows = 0;
+  const reading = (async () => {
+    for await (const b of batches) {
+      rows += b.numRows;
+      await new Promise((r) => setTimeout(r, 25)); // a slow reader: the agreement expires first
+    }
+  })().catch(() => undefined);
+  const err = await completed.catch((e: unknown) => e as { code: string; message: string });
+  await reading;
+  t.match(err, { code: 'DP_ERR_POLICY_DENIED' });
+  t.match((err as { message: string }).message, /elapsedTime/);
+  const tr = app.state.transfers.get(providerPid)!;
+  t.equal(tr.state, 'TERMINATED');
+  t.ok(tr.rowsOut < 200000 && rows <= tr.rowsOut, `stopped after ${tr.rowsOut} rows`);
+});
+
+t.test('data whose schema differs from the published one: terminated with DP_ERR_SCHEMA_MISMATCH, nothing forwarded', async (t) => {
+  const dir = tempDir(t);
+  const other = join(dir, 'other.csv');
+  writeFileSync(other, 'USUBJID,SITEID,AGE,SEX\n01-1,701,30,F\n');
+  const { app, consumer, agreement } = await world(t, { local: { path: other, format: 'csv' } });
+  const err = await consumer.transfers.pull(agreement.agreement['@id']).then(async (r) => {
+    await collect(r.batches);
+    return r.completed;
+  }).catch((e: unknown) => e as { code: string; message: string });
+  t.match(err, { code: 'DP_ERR_SCHEMA_MISMATCH' });
+  t.match((err as { message: string }).message, /NOTE/);
+  const tr = [...app.state.transfers.values()][0]!;
+  t.equal(tr.state, 'TERMINATED');
+  t.equal(tr.rowsOut, 0, 'no row left');
+});
+
+t.test('malformed data from the provider terminates the transfer; the gateway keeps serving', async (t) => {
+  const dir = tempDir(t);
+  const garbage = join(dir, 'garbage.arrow');
+  writeFileSync(garbage, Buffer.from('this is not an arrow stream at all'.repeat(10)));
+  const { app, base, consumer, agreement } = await world(t, { local: { path: garbage, format: 'arrow' } });
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']).catch((e: unknown) => ({ providerPid: '', batches: [], completed: Promise.reject(e) }));
+  await collect(batches as AsyncIterable<RecordBatch>).catch(() => undefined);
+  const err = await completed.catch((e: unknown) => e as { code: string });
+  t.equal((err as { code: string }).code, 'DP_ERR_DELIVERY_FAILED', 'the provider could not serve its file');
+  if (providerPid) t.equal(app.state.transfers.get(providerPid)?.state, 'TERMINATED');
+  t.same(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' }, 'still serving');
+  await app.ledger.flush();
+  t.ok([...app.ledger.replay()].some((e) => e.type === 'transfer.terminated'), 'the ledger records what happened');
+});
+
+t.test('the real CDISC DM file goes through the same pipeline', { skip: existsSync(join(repoRoot, '..', 'shared', 'data', 'cdiscpilot01', 'dm.csv')) ? false : 'no ../shared/data here' }, async (t) => {
+  const dm = join(repoRoot, '..', 'shared', 'data', 'cdiscpilot01', 'dm.csv');
+  const dmFields = fields.filter((f) => f.name !== 'NOTE');
+  const { consumer, agreement } = await world(t, { fields: dmFields, local: { path: dm, format: 'csv', schema: dmFields.map(({ name, type }) => ({ name, type })) } });
+  const { batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  const got = await collect(batches);
+  t.equal(got.reduce((n, b) => n + b.numRows, 0), 306);
+  t.notOk(got.flatMap((b) => [...b.getChild('USUBJID')!].map(String)).some((id) => id.startsWith('01-')), 'no original subject id left');
+  t.match(await completed, { rowsOut: 306 });
+});
+
+async function until<X>(f: () => X | undefined, ms = 5000): Promise<X> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
