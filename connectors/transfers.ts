@@ -21,6 +21,54 @@ import { readSource, toArrowStream, type SourceField } from './sources/index.js'
 
 export const RECEIPT = `${DATAPORT_NS}receipt`;
 export const PULL_FORMAT = 'dataport:ArrowStream-PULL';
+export const PUSH_FORMAT = 'dataport:ArrowStream-PUSH';
+const ARROW_STREAM_ENDPOINT = `${DATAPORT_NS}ArrowStream`;
+
+/**
+ * Hands batches from a push request's handler to the application, one at a time: the handler
+ * waits until the application has taken a batch, so a slow reader slows the gateway down.
+ */
+class BatchQueue implements AsyncIterable<RecordBatch> {
+  private waiting: ((r: IteratorResult<RecordBatch>) => void) | undefined;
+  private offered: { batch: RecordBatch; taken: () => void } | undefined;
+  private ended = false;
+  private failure: Error | undefined;
+
+  offer(batch: RecordBatch): Promise<void> {
+    return new Promise((taken) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w({ value: batch, done: false });
+        taken();
+      } else {
+        this.offered = { batch, taken };
+      }
+    });
+  }
+
+  end(failure?: Error): void {
+    this.ended = true;
+    this.failure = failure;
+    this.waiting?.({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    return {
+      next: () => {
+        if (this.offered) {
+          const { batch, taken } = this.offered;
+          this.offered = undefined;
+          taken();
+          return Promise.resolve({ value: batch, done: false });
+        }
+        if (this.failure) return Promise.reject(this.failure);
+        if (this.ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.waiting = resolve));
+      },
+    };
+  }
+}
 
 export interface Receipt {
   providerPid: string;
@@ -54,6 +102,8 @@ export interface LocalDataset {
 
 interface ConsumerTransfer {
   consumerPid: string;
+  /** Push: where the gateway's POSTed batches are handed to the application. */
+  queue?: BatchQueue;
   providerPid?: string;
   state: TransferProcessState | undefined;
   started?: { resolve: (address: { endpoint: string; token: string }) => void; reject: (e: Error) => void };
@@ -105,6 +155,28 @@ export class TransferClient {
     const { endpoint, token } = await address;
     const batches = await this.read(endpoint, token);
     return { providerPid: ack.providerPid, batches, completed };
+  }
+
+  /**
+   * Requests a push transfer: the gateway POSTs the Arrow stream to this connector's callback
+   * server; the batches are handed over as they arrive, at the pace the caller reads them.
+   */
+  async push(agreementId: string): Promise<{ providerPid: string; batches: AsyncIterable<RecordBatch>; completed: Promise<CompletionEntry> }> {
+    const consumerPid = `urn:uuid:${randomUUID()}`;
+    const t: ConsumerTransfer = { consumerPid, state: undefined, queue: new BatchQueue() };
+    this.transfers.set(consumerPid, t);
+    const completed = new Promise<CompletionEntry>((resolve, reject) => (t.completed = { resolve, reject }));
+    completed.catch(() => undefined);
+    t.started = { resolve: () => undefined, reject: (e) => t.queue!.end(e) };
+    const message = {
+      '@context': [DSP_CONTEXT], '@type': 'TransferRequestMessage', consumerPid, agreementId, format: PUSH_FORMAT, callbackAddress: this.ctx.callbackAddress(),
+      dataAddress: { '@type': 'DataAddress', endpointType: ARROW_STREAM_ENDPOINT, endpoint: `${this.ctx.callbackAddress()}/dataport/push/${consumerPid}` },
+    };
+    this.ctx.onMessage?.('sent', message);
+    const ack = await this.client.json<{ providerPid: string; state: TransferProcessState }>('POST', '/transfers/request', message);
+    t.providerPid = ack.providerPid;
+    t.state ??= ack.state;
+    return { providerPid: ack.providerPid, batches: t.queue!, completed };
   }
 
   /** Reads a transfer's Arrow stream from the gateway: a signed GET with the bearer token. */
@@ -167,6 +239,7 @@ export class TransferClient {
       assertDspMessage('TransferStartMessage', request.body);
       const t = this.transfer(request.params.consumerPid, request.body.providerPid);
       this.move(t, 'TransferStartMessage');
+      if (t.queue) return ack(t); // push: the data comes to us
       const address = request.body.dataAddress as { endpoint?: string; endpointProperties?: { name: string; value: string }[] } | undefined;
       const token = address?.endpointProperties?.find((p) => p.name === 'authorization')?.value;
       if (!address?.endpoint || !token) throw new DataportError('DP_ERR_BAD_REQUEST', 'a pull start needs dataAddress.endpoint and an authorization token');
@@ -196,7 +269,28 @@ export class TransferClient {
       const err = new GatewayError(409, String(request.body.code ?? 'terminated'), ((request.body.reason as string[] | undefined) ?? []).join('; '));
       t.started?.reject(err);
       t.completed?.reject(err);
+      t.queue?.end(err);
       return ack(t);
+    });
+
+    // Push: the gateway POSTs the Arrow stream here.
+    app.addContentTypeParser('application/vnd.apache.arrow.stream', (_request, payload, done) => done(null, payload));
+    app.post<{ Params: { consumerPid: string } }>('/callback/dataport/push/:consumerPid', async (request) => {
+      const t = this.transfers.get(request.params.consumerPid);
+      if (!t?.queue) throw new DataportError('DP_ERR_NOT_FOUND', `push transfer ${request.params.consumerPid}`);
+      let rows = 0;
+      try {
+        const reader = await RecordBatchReader.from(request.body as AsyncIterable<Uint8Array>);
+        for await (const batch of reader as AsyncIterable<RecordBatch>) {
+          rows += batch.numRows;
+          await t.queue.offer(batch);
+        }
+        t.queue.end();
+      } catch (e) {
+        t.queue.end(e as Error); // a cut stream: the termination message will say why
+        throw new DataportError('DP_ERR_STREAM_INTERRUPTED', (e as Error).message);
+      }
+      return { received: rows };
     });
 
     app.post<P>('/callback/transfers/:consumerPid/suspension', async (request) => {

@@ -46,4 +46,17 @@ export class PeerClient {
     const res = await request(url, { method: 'GET', headers, headersTimeout: this.timeoutMs, bodyTimeout: 0 });
     return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable };
   }
+
+  /**
+   * A signed POST whose body is a stream (push transfers). The signature covers @method and
+   * @target-uri only: a streamed body has no digest up front; its integrity is the receipt's job
+   * (the batch digests in the ledger).
+   */
+  async postStream(url: string, body: Readable, extraHeaders: Record<string, string>): Promise<PeerResponse> {
+    const headers: Record<string, string> = { 'content-type': 'application/vnd.apache.arrow.stream', ...extraHeaders };
+    Object.assign(headers, signRequest({ method: 'POST', url, headers }, this.identity));
+    const res = await request(url, { method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text };
+  }
 }

@@ -71,6 +71,19 @@ export class DataPlane {
     };
   }
 
+  /** Push: the gateway POSTs the stream to the consumer's endpoint. */
+  async push(t: Transfer): Promise<void> {
+    const body = pushStream();
+    const delivered = this.o.peers.postStream(t.pushEndpoint!, body, { 'x-dataport-plan-hash': t.planHash })
+      .catch((e: unknown) => ({ status: 0, body: (e as Error).message }));
+    await this.run(t, body);
+    const res = await delivered;
+    const now = this.o.state.transfers.get(t.providerPid)!;
+    if ((res.status < 200 || res.status >= 300) && now.state === 'STARTED') {
+      await this.o.service.terminate(now, 'gateway', 'DP_ERR_DELIVERY_FAILED', [`the consumer's push endpoint answered ${res.status || String(res.body)}`]);
+    }
+  }
+
   /** Opens the provider's stream for a transfer, from the batch where the last run stopped. */
   private async upstream(t: Transfer): Promise<{ reader: AsyncIterable<RecordBatch>; secret: Uint8Array; close: () => void }> {
     const provider = this.o.state.participant(t.provider);
@@ -166,6 +179,11 @@ export class DataPlane {
 
 /** The stream a pull request's reply sends: bytes written by `run`, read by fastify. */
 export function replyStream(): PassThrough & Readable {
+  return new PassThrough({ highWaterMark: 1 << 20 });
+}
+
+/** The stream a push request's body reads from. */
+export function pushStream(): PassThrough {
   return new PassThrough({ highWaterMark: 1 << 20 });
 }
 

@@ -190,3 +190,70 @@ async function until<X>(f: () => X | undefined, ms = 5000): Promise<X> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+t.test('a push transfer: the gateway posts the stream to the consumer, which reads it at its own pace', async (t) => {
+  const { consumer, agreement } = await world(t, { rows: 3000, batchRows: 250 });
+  const { batches, completed } = await consumer.transfers.push(agreement.agreement['@id']);
+  let rows = 0;
+  for await (const b of batches) {
+    rows += b.numRows;
+    t.same(b.schema.fields.map((f) => f.name), ['USUBJID', 'SITEID', 'AGE', 'SEX']);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  t.equal(rows, 3000);
+  t.match(await completed, { rowsOut: 3000, batches: 12 });
+});
+
+t.test('the data endpoint refuses a missing, foreign or tampered token, and another consumer', async (t) => {
+  const { base, consumer, agreement } = await world(t, { rows: 100 });
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  await collect(batches);
+  await completed;
+  const { SignedClient } = await import('../../../connectors/signed-http.js');
+  const url = `/data/${encodeURIComponent(providerPid)}`;
+  const own = new SignedClient(base, sponsor);
+  t.match((await own.send('GET', url)).body, { code: 'DP_ERR_SIGNATURE_MISSING' }, 'no bearer token');
+  t.match((await own.send('GET', url, undefined, { authorization: 'Bearer abc.def' })).body, { code: 'DP_ERR_SIGNATURE_INVALID' }, 'a token the gateway did not issue');
+  const stranger = new SignedClient(base, testIdentity(99));
+  await stranger.json('POST', '/participants', { legalName: 'Other', jurisdiction: 'DE', roles: ['consumer'] });
+  t.equal((await stranger.send('GET', url)).status, 404, "another party's transfer is 404");
+  const after = await own.send<{ code: string }>('GET', url, undefined, { authorization: 'Bearer x.y' });
+  t.equal(after.status, 401);
+});
+
+t.test('the provider fetches the same receipt and it proves the completion entry', async (t) => {
+  const { provider, consumer, agreement } = await world(t, { rows: 300 });
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  await collect(batches);
+  const done = await completed;
+  const receipt = await provider.client.json<{ seq: number }>('GET', `/transfers/${encodeURIComponent(providerPid)}/receipt`);
+  const { verifyReceipt } = await import('../../../connectors/transfers.js');
+  const wk = await provider.client.json<{ did: string; ledgerOrigin: string }>('GET', '/.well-known/dataport');
+  const entry = verifyReceipt(receipt as never, wk.did, wk.ledgerOrigin, providerPid);
+  t.equal(entry.rowsOut, 300);
+  t.equal(entry.ledgerSeq, done.ledgerSeq);
+  t.throws(() => verifyReceipt(receipt as never, testIdentity(98).did, wk.ledgerOrigin, providerPid), 'a receipt checked against another key fails');
+  t.throws(() => verifyReceipt(receipt as never, wk.did, wk.ledgerOrigin, 'urn:uuid:other'), { code: 'DP_ERR_LEDGER_TAMPERED' });
+});
+
+t.test('transfer messages in the wrong state get 400 TransferError; a repeated consumerPid is idempotent', async (t) => {
+  const { consumer, agreement } = await world(t, { rows: 100 });
+  const { DSP_CONTEXT } = await import('../../../policies/dsp/version.js');
+  const { validateDspMessage } = await import('../../../policies/dsp/validate.js');
+  const req = { '@context': [DSP_CONTEXT], '@type': 'TransferRequestMessage', consumerPid: 'urn:uuid:t-1', agreementId: agreement.agreement['@id'], format: 'dataport:ArrowStream-PULL', callbackAddress: consumer.callbackAddress };
+  const first = await consumer.client.send<{ providerPid: string; state: string }>('POST', '/transfers/request', req);
+  t.equal(first.status, 201);
+  t.ok(validateDspMessage('TransferProcess', first.body).ok);
+  const again = await consumer.client.send<{ providerPid: string }>('POST', '/transfers/request', req);
+  t.equal(again.status, 200);
+  t.equal(again.body.providerPid, first.body.providerPid);
+  const pid = first.body.providerPid;
+  const completion = await consumer.client.send('POST', `/transfers/${encodeURIComponent(pid)}/start`, { '@context': [DSP_CONTEXT], '@type': 'TransferStartMessage', providerPid: pid, consumerPid: 'urn:uuid:t-1' });
+  t.equal(completion.status, 400);
+  t.ok(validateDspMessage('TransferError', completion.body).ok);
+  t.match(completion.body, { code: 'DP_ERR_INVALID_TRANSITION' });
+  const wrongFormat = await consumer.client.send('POST', '/transfers/request', { ...req, consumerPid: 'urn:uuid:t-2', format: 'HttpData-PULL' });
+  t.equal(wrongFormat.status, 400);
+  const noAgreement = await consumer.client.send('POST', '/transfers/request', { ...req, consumerPid: 'urn:uuid:t-3', agreementId: 'urn:uuid:nope' });
+  t.equal(noAgreement.status, 404);
+});
