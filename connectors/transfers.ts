@@ -188,7 +188,15 @@ export class TransferClient {
       const body = (await res.body.json().catch(() => ({}))) as { code?: string; reason?: string[] };
       throw new GatewayError(res.statusCode, body.code ?? 'DP_ERR_BAD_RESPONSE', (body.reason ?? []).join('; '));
     }
-    return (await RecordBatchReader.from(res.body)) as AsyncIterable<RecordBatch>;
+    // The Arrow reader ends quietly on a cut body; a stream the gateway cut (a termination) must
+    // not look finished, so the iteration throws at its end when the body broke off.
+    let failure: Error | undefined;
+    res.body.on('error', (e: Error) => (failure ??= e));
+    const reader = (await RecordBatchReader.from(res.body)) as AsyncIterable<RecordBatch>;
+    return (async function* () {
+      yield* reader;
+      if (failure) throw new GatewayError(409, 'DP_ERR_STREAM_INTERRUPTED', `the data stream broke off: ${failure.message}`);
+    })();
   }
 
   /** Sends a transfer message (suspension, start to resume, termination) to the gateway. */

@@ -85,7 +85,7 @@ export class DataPlane {
   }
 
   /** Opens the provider's stream for a transfer, from the batch where the last run stopped. */
-  private async upstream(t: Transfer): Promise<{ reader: AsyncIterable<RecordBatch>; secret: Uint8Array; close: () => void }> {
+  private async upstream(t: Transfer): Promise<{ reader: AsyncIterable<RecordBatch>; secret: Uint8Array; close: () => void; failure: () => Error | undefined }> {
     const provider = this.o.state.participant(t.provider);
     if (!provider?.callbackAddress) throw new DataportError('DP_ERR_DELIVERY_FAILED', 'the provider has no connector address to pull the data from');
     const q = new URLSearchParams({ agreement: t.agreementId, transfer: t.providerPid, fromBatch: String(t.batchesOut) });
@@ -96,10 +96,17 @@ export class DataPlane {
     }
     const secretHeader = res.headers['x-dataport-agreement-secret'];
     if (typeof secretHeader !== 'string') throw new DataportError('DP_ERR_DELIVERY_FAILED', 'the provider connector sent no pseudonym secret for this agreement');
-    // The body is destroyed when the transfer stops early; its abort error is expected then.
-    res.body.on('error', () => undefined);
+    // A provider whose stream breaks mid-way must not look like one that finished: the Arrow
+    // reader ends quietly on a cut body, so remember the body's error and check it at the end.
+    let failure: Error | undefined;
+    res.body.on('error', (e: Error) => (failure ??= e));
     const reader = await RecordBatchReader.from(res.body);
-    return { reader: reader as AsyncIterable<RecordBatch>, secret: fromBase64(secretHeader), close: () => res.body.destroy() };
+    return {
+      reader: reader as AsyncIterable<RecordBatch>,
+      secret: fromBase64(secretHeader),
+      close: () => res.body.destroy(),
+      failure: () => failure,
+    };
   }
 
   /**
@@ -146,6 +153,8 @@ export class DataPlane {
         if (out.writableNeedDrain) await drained(out);
         if (pending.length >= DIGESTS_PER_ENTRY) await flushDigests();
       }
+      const cut = up.failure();
+      if (cut && !stopped) throw new DataportError('DP_ERR_TRANSFER_FAILED', `the provider's stream broke off after ${index} batches: ${cut.message}`);
       writer.finish();
       await pump;
       await flushDigests();

@@ -121,13 +121,14 @@ t.test('a count constraint runs out: the next transfer is refused with the polic
 });
 
 t.test('elapsedTime runs out mid-transfer: the transfer is terminated and says why', async (t) => {
-  const { app, consumer, agreement } = await world(t, { rows: 200000, batchRows: 1000, constraints: [{ leftOperand: 'elapsedTime', operator: 'lteq', rightOperand: { '@value': 'PT2S', '@type': 'xsd:duration' } }] });
+  // Large enough that the socket and stream buffers cannot hold it all when the agreement expires.
+  const { app, consumer, agreement } = await world(t, { rows: 600000, batchRows: 2000, constraints: [{ leftOperand: 'elapsedTime', operator: 'lteq', rightOperand: { '@value': 'PT1S', '@type': 'xsd:duration' } }] });
   const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
   let rows = 0;
   const reading = (async () => {
     for await (const b of batches) {
       rows += b.numRows;
-      await new Promise((r) => setTimeout(r, 25)); // a slow reader: the agreement expires first
+      await new Promise((r) => setTimeout(r, 20)); // a slow reader: the agreement expires first
     }
   })().catch(() => undefined);
   const err = await completed.catch((e: unknown) => e as { code: string; message: string });
@@ -136,7 +137,7 @@ t.test('elapsedTime runs out mid-transfer: the transfer is terminated and says w
   t.match((err as { message: string }).message, /elapsedTime/);
   const tr = app.state.transfers.get(providerPid)!;
   t.equal(tr.state, 'TERMINATED');
-  t.ok(tr.rowsOut < 200000 && rows <= tr.rowsOut, `stopped after ${tr.rowsOut} rows`);
+  t.ok(tr.rowsOut < 600000 && rows <= tr.rowsOut, `stopped after ${tr.rowsOut} rows`);
 });
 
 t.test('data whose schema differs from the published one: terminated with DP_ERR_SCHEMA_MISMATCH, nothing forwarded', async (t) => {
@@ -256,4 +257,56 @@ t.test('transfer messages in the wrong state get 400 TransferError; a repeated c
   t.equal(wrongFormat.status, 400);
   const noAgreement = await consumer.client.send('POST', '/transfers/request', { ...req, consumerPid: 'urn:uuid:t-3', agreementId: 'urn:uuid:nope' });
   t.equal(noAgreement.status, 404);
+});
+
+t.test('a transform that cannot run on the data terminates the transfer before any row leaves', async (t) => {
+  const dir = tempDir(t);
+  const csv = join(dir, 'trial.csv');
+  writeCsv(csv, 100);
+  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const provider = new Connector({ gateway: base, identity: hospital, datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })) } } });
+  const consumer = new Connector({ gateway: base, identity: sponsor });
+  await provider.start();
+  await consumer.start();
+  t.teardown(async () => {
+    await consumer.stop();
+    await provider.stop();
+    await app.close();
+  });
+  await provider.register(hospitalProfile as never);
+  await consumer.register(sponsorProfile as never);
+  const o = { ...offer(), obligation: [{ action: 'anonymize', [PIPELINE]: { columns: { USUBJID: [{ op: 'pseudonymize' }], SEX: [{ op: 'interval', width: 10 }] } } }] };
+  await provider.publish({ id: 'trial', title: 't', schema: { fields }, subjects: 100, source: { format: 'csv' }, offers: [o] });
+  const agreement = await consumer.negotiate({ datasetId: 'trial', offer: o, purpose: 'research' });
+  const err = await consumer.transfers.pull(agreement.agreement['@id']).then(async (r) => {
+    await collect(r.batches);
+    return r.completed;
+  }).catch((e: unknown) => e as { code: string; message: string });
+  t.match(err, { code: 'DP_ERR_SCHEMA_MISMATCH' });
+  t.match((err as { message: string }).message, /interval/);
+  t.equal([...app.state.transfers.values()][0]!.rowsOut, 0);
+});
+
+t.test('bad data mid-stream: the batches before it arrive, nothing after, and the ledger says why', async (t) => {
+  const dir = tempDir(t);
+  const bad = join(dir, 'bad.csv');
+  writeCsv(bad, 2000);
+  const lines = (await import('node:fs')).readFileSync(bad, 'utf8').split('\n');
+  lines[1201] = lines[1201]!.replace(/,(\d+),([FM]),/, ',not-a-number,$2,'); // row 1201's AGE
+  writeFileSync(bad, lines.join('\n'));
+  const { app, consumer, agreement } = await world(t, { local: { path: bad, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 500 } });
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  let rows = 0;
+  const reading = await (async () => {
+    for await (const b of batches) rows += b.numRows;
+  })().catch((e: unknown) => e as { code: string });
+  t.match(reading, { code: 'DP_ERR_STREAM_INTERRUPTED' }, 'the reader is told the stream broke off');
+  const err = await completed.catch((e: unknown) => e as { code: string; message: string });
+  t.match(err, { code: 'DP_ERR_TRANSFER_FAILED' });
+  t.match((err as { message: string }).message, /broke off after 2 batches/);
+  const tr = app.state.transfers.get(providerPid)!;
+  t.equal(tr.state, 'TERMINATED');
+  t.equal(tr.rowsOut, 1000, 'the two good batches before the bad row left, nothing after');
+  t.equal(rows, 1000);
 });
