@@ -1,5 +1,6 @@
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, repoRoot, tempDir } from '../helpers.js';
 
@@ -31,7 +32,11 @@ t.test('a provider and a consumer negotiate with the command line, as the README
   t.equal(run('keygen', '--out', hospital).status, 0);
   t.equal(run('keygen', '--out', sponsor).status, 0);
   const { match: gateway } = await serve(t, ['start', '--data-dir', join(dir, 'gw'), '--port', '0'], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-  const { match: callback } = await serve(t, ['connector', '--gateway', gateway, '--identity', hospital, '--port', '0'], /callback address (http:\S+)/);
+  // The provider's connector serves a small DM-shaped file for the dataset (real rows need ../shared).
+  const dm = join(dir, 'dm.csv');
+  writeFileSync(dm, ['STUDYID,USUBJID,SITEID,BRTHDTC,AGE,SEX,RACE,ETHNIC,ARM,COUNTRY',
+    ...Array.from({ length: 40 }, (_, i) => `CDISCPILOT01,01-701-${1000 + i},701,19${30 + (i % 40)}-0${1 + (i % 9)}-1${i % 10},${50 + (i % 30)},${i % 2 ? 'F' : 'M'},WHITE,NOT HISPANIC OR LATINO,Placebo,USA`)].join('\n') + '\n');
+  const { match: callback } = await serve(t, ['connector', '--gateway', gateway, '--identity', hospital, '--port', '0', '--data', `cdiscpilot01-dm=${dm}`], /callback address (http:\S+)/);
 
   const ex = (f: string) => join(repoRoot, 'examples', f);
   const reg = run('register', '--gateway', gateway, '--identity', hospital, '--profile', ex('hospital.profile.json'), '--callback', callback);
@@ -49,10 +54,21 @@ t.test('a provider and a consumer negotiate with the command line, as the README
 
   const neg = run('negotiate', '--gateway', gateway, '--identity', sponsor, '--dataset', 'cdiscpilot01-dm', '--offer', 'cdiscpilot01-dm:offer:research-eu', '--purpose', 'clinical-research', '--json');
   t.equal(neg.status, 0, neg.stderr);
-  const result = JSON.parse(neg.stdout) as { state: string; agreement: { target: string; obligation: unknown[] }; signatures: { signer: string }[] };
+  const result = JSON.parse(neg.stdout) as { state: string; agreement: { '@id': string; target: string; obligation: unknown[] }; signatures: { signer: string }[] };
   t.equal(result.state, 'FINALIZED');
   t.equal(result.agreement.target, 'cdiscpilot01-dm');
   t.equal(result.signatures.length, 2);
+
+  const out = join(dir, 'dm.arrows');
+  const tr = run('transfer', '--gateway', gateway, '--identity', sponsor, '--agreement', result.agreement['@id'], '--out', out);
+  t.equal(tr.status, 0, tr.stderr);
+  t.match(tr.stdout, /^40 rows \(\d+ bytes\) written to .*dm\.arrows\n  receipt verified: ledger entry \d+, plan [0-9a-f]{16}/);
+  t.match(tr.stderr, /40 rows .* rows\/s/, 'a progress line');
+  const { tableFromIPC } = await import('apache-arrow');
+  const table = tableFromIPC(readFileSync(out));
+  t.equal(table.numRows, 40);
+  t.same(table.schema.fields.map((f) => f.name), ['USUBJID', 'SITEID', 'BRTHDTC', 'AGE', 'SEX', 'RACE', 'ETHNIC', 'ARM', 'COUNTRY'], 'STUDYID (not in the published schema) never left');
+  t.notOk(String(table.getChild('USUBJID')!.get(0)).startsWith('01-701'), 'subject ids left as tokens');
 
   const denied = run('negotiate', '--gateway', gateway, '--identity', sponsor, '--dataset', 'cdiscpilot01-dm', '--offer', 'cdiscpilot01-dm:offer:research-eu', '--purpose', 'marketing');
   t.equal(denied.status, 1);
