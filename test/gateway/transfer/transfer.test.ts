@@ -310,3 +310,49 @@ t.test('bad data mid-stream: the batches before it arrive, nothing after, and th
   t.equal(tr.rowsOut, 1000, 'the two good batches before the bad row left, nothing after');
   t.equal(rows, 1000);
 });
+
+t.test('GeoLife traces through the gateway: user pseudonymised, positions as geohash cells, times in minute buckets', { skip: existsSync(join(repoRoot, '..', 'shared', 'data', 'geolife', 'plt')) ? false : 'no ../shared/data here' }, async (t) => {
+  const gps = [
+    { name: 'user_id', type: 'utf8', role: 'direct-identifier' },
+    { name: 'tracked_at', type: 'timestamp[ms]', role: 'quasi-identifier' },
+    { name: 'latitude', type: 'float64', role: 'quasi-identifier', category: 'location' },
+    { name: 'longitude', type: 'float64', role: 'quasi-identifier', category: 'location' },
+    { name: 'altitude_m', type: 'float64', role: 'other' },
+  ];
+  const dir = tempDir(t);
+  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const provider = new Connector({ gateway: base, identity: hospital, datasets: { traces: { path: join(repoRoot, '..', 'shared', 'data', 'geolife', 'plt'), format: 'gps-trace' } } });
+  const consumer = new Connector({ gateway: base, identity: sponsor });
+  await provider.start();
+  await consumer.start();
+  t.teardown(async () => {
+    await consumer.stop();
+    await provider.stop();
+    await app.close();
+  });
+  await provider.register({ legalName: 'Beijing Mobility Lab', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz', sector: 'automotive' } } as never);
+  await consumer.register(sponsorProfile as never);
+  const o = {
+    '@id': 'traces:offer', '@type': 'Offer', [APPROVAL]: 'auto', permission: [{ action: 'use' }],
+    obligation: [{ action: 'anonymize', [PIPELINE]: {
+      columns: { user_id: [{ op: 'pseudonymize', length: 16 }], tracked_at: [{ op: 'bucketTime', seconds: 60 }], latitude: [{ op: 'geohash', precision: 6, lonColumn: 'longitude' }], longitude: 'drop' },
+      roles: { other: 'keep' },
+    } }],
+  };
+  await provider.publish({ id: 'traces', title: 'GeoLife traces', schema: { fields: gps }, subjects: 11, source: { format: 'gps-trace' }, offers: [o] });
+  const agreement = await consumer.negotiate({ datasetId: 'traces', offer: o, purpose: 'research' });
+  const { batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  const got = await collect(batches);
+  t.equal(got.reduce((n, b) => n + b.numRows, 0), 164531, 'every GeoLife point');
+  t.same(got[0]!.schema.fields.map((f) => f.name), ['user_id', 'tracked_at', 'latitude', 'altitude_m'], 'longitude dropped');
+  const users = new Set(got.flatMap((b) => [...b.getChild('user_id')!].map(String)));
+  t.equal(users.size, 11, 'one token per user');
+  t.notOk([...users].some((u) => /^\d{3}$/.test(u)), 'no GeoLife user number left');
+  const cells = got.flatMap((b) => [...b.getChild('latitude')!].map(String));
+  t.ok(cells.filter((c) => c.startsWith('wx4')).length / cells.length > 0.9, 'most cells are Beijing geohashes (wx4...)');
+  t.ok(cells.every((c) => /^[0-9b-hjkmnp-z]{6}$/.test(c) || c === 'null'), 'precision-6 geohash strings');
+  const times = got.flatMap((b) => [...b.getChild('tracked_at')!].map((x) => Number(x)));
+  t.ok(times.every((ms) => Number.isNaN(ms) || ms % 60000 === 0), 'times floored to the minute');
+  t.match(await completed, { rowsIn: 164531, rowsOut: 164531 });
+});
