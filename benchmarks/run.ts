@@ -3,6 +3,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promis
   ledger: () => import('./ledger.js'),
   negotiation: () => import('./negotiation.js'),
   transforms: () => import('./transforms.js'),
+  dataplane: () => import('./dataplane.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -192,7 +192,7 @@ export class TransferClient {
     // not look finished, so the iteration throws at its end when the body broke off.
     let failure: Error | undefined;
     res.body.on('error', (e: Error) => (failure ??= e));
-    const reader = (await RecordBatchReader.from(res.body)) as AsyncIterable<RecordBatch>;
+    const reader = (await RecordBatchReader.from(chunks(res.body))) as AsyncIterable<RecordBatch>;
     return (async function* () {
       yield* reader;
       if (failure) throw new GatewayError(409, 'DP_ERR_STREAM_INTERRUPTED', `the data stream broke off: ${failure.message}`);
@@ -321,6 +321,15 @@ export class TransferClient {
         .header('x-dataport-agreement-secret', toBase64(agreementSecret(root, request.query.agreement)))
         .send(toArrowStream(batches));
     });
+  }
+}
+
+/** A body's chunks as a plain async iterator: Arrow then cannot destroy the body early, and a cut shows as `failure`. */
+async function* chunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const c of body) yield c;
+  } catch {
+    // recorded by the body's 'error' listener
   }
 }
 

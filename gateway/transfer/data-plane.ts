@@ -100,7 +100,9 @@ export class DataPlane {
     // reader ends quietly on a cut body, so remember the body's error and check it at the end.
     let failure: Error | undefined;
     res.body.on('error', (e: Error) => (failure ??= e));
-    const reader = await RecordBatchReader.from(res.body);
+    // Arrow gets an iterator, not the stream, so it cannot destroy the body early after the end
+    // of the stream (its abort would look like a cut).
+    const reader = await RecordBatchReader.from(chunks(res.body));
     return {
       reader: reader as AsyncIterable<RecordBatch>,
       secret: fromBase64(secretHeader),
@@ -122,11 +124,12 @@ export class DataPlane {
     let pending: BatchDigest[] = [];
     let pendingBytes = 0;
     const flushDigests = async () => {
-      if (pending.length === 0) return;
+      if (pending.length === 0 && pendingBytes === 0) return;
       const digests = pending;
+      const bytes = pendingBytes; // bytes counted from here on belong to the next entry
       pending = [];
-      await service.commit({ type: 'transfer.batches', body: { providerPid: t.providerPid, digests, bytes: pendingBytes } });
       pendingBytes = 0;
+      await service.commit({ type: 'transfer.batches', body: { providerPid: t.providerPid, digests, bytes } });
     };
     const writer = new RecordBatchStreamWriter();
     // The writer's bytes go to `out` as fast as the consumer takes them, and no faster.
@@ -191,6 +194,15 @@ export function replyStream(): PassThrough & Readable {
   return new PassThrough({ highWaterMark: 1 << 20 });
 }
 
+/** The chunks of a stream, as a plain async iterator. */
+export async function* chunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const c of body) yield c;
+  } catch {
+    // a cut body: recorded by its 'error' listener, and checked when the batches end
+  }
+}
+
 /** The stream a push request's body reads from. */
 export function pushStream(): PassThrough {
   return new PassThrough({ highWaterMark: 1 << 20 });
@@ -207,8 +219,15 @@ function pipelineFor(plan: PipelinePlan, secret: Uint8Array, first: RecordBatch)
   return pipeline;
 }
 
-/** Resolves when `out` can take more, or has gone away. */
-function drained(out: Writable): Promise<unknown> {
-  if (out.destroyed) return Promise.resolve();
-  return Promise.race([once(out, 'drain'), once(out, 'close')]);
+/** Resolves when `out` can take more, or has gone away (and removes the listener that lost). */
+async function drained(out: Writable): Promise<void> {
+  if (out.destroyed) return;
+  const ac = new AbortController();
+  try {
+    await Promise.race([once(out, 'drain', { signal: ac.signal }), once(out, 'close', { signal: ac.signal })]);
+  } catch {
+    // 'error' before either: the stream is gone, which the caller sees as `out.destroyed`
+  } finally {
+    ac.abort();
+  }
 }
