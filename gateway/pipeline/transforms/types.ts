@@ -1,66 +1,39 @@
-// The pipeline plan (derived from an agreement's `anonymize` duty in policies/pipeline/) and the
-// contract every column transform implements. The plan's JSON Schema lives with its derivation;
-// these types mirror it one for one.
+// The contract every column transform implements, over the pipeline plan (derived from an
+// agreement's `anonymize` duty in policies/pipeline/).
 import type { Data, DataType, RecordBatch } from 'apache-arrow';
 import type { HmacBackend } from './keyed-hash.js';
 
-export interface PipelinePlan {
-  version: 1;
-  agreementId: string;
-  datasetId: string;
-  /** The column that names the data subject; dateShift moves all dates of one subject together. */
-  subjectColumn?: string;
-  /** In output order. A column of the input that is not listed never leaves (fail closed). */
-  columns: ColumnPlan[];
-}
+// The plan types are policies/pipeline's (one definition, with its JSON Schema); the per-step
+// names below are views of its Step union.
+import type { ColumnPlan, PipelinePlan, Step, StepOp } from '../../../policies/pipeline/plan.js';
 
-export type ColumnPlan =
-  | { name: string; action: 'keep' }
-  | { name: string; action: 'drop'; reason: string }
-  | { name: string; action: 'transform'; steps: Step[] };
+export type { ColumnPlan, PipelinePlan, Step, StepOp };
 
-export type DateUnit = 'year' | 'month' | 'day' | 'hour' | 'minute';
-
-export type Step =
-  | PseudonymizeStep
-  | DateShiftStep
-  | TruncateDateStep
-  | BucketTimeStep
-  | HierarchyStep
-  | IntervalStep
-  | TopBottomCodeStep
-  | GridStep
-  | GeohashStep
-  | MaskStep
-  | RedactStep
-  | SuppressStep
-  | LaplaceStep;
-
+type StepOf<K extends StepOp> = Extract<Step, { op: K }>;
 /** Keyed token: the first `length` hex characters (8..64, default 32) of HMAC-SHA-256. */
-export interface PseudonymizeStep { op: 'pseudonymize'; length?: number }
+export type PseudonymizeStep = StepOf<'pseudonymize'>;
 /** Every date of one subject moves by the same secret offset in [-maxDays, +maxDays] days. */
-export interface DateShiftStep { op: 'dateShift'; maxDays: number }
-export interface TruncateDateStep { op: 'truncateDate'; unit: DateUnit }
+export type DateShiftStep = StepOf<'dateShift'>;
+export type TruncateDateStep = StepOf<'truncateDate'>;
+export type DateUnit = TruncateDateStep['unit'];
 /** Floor to a multiple of `seconds` since the epoch. */
-export interface BucketTimeStep { op: 'bucketTime'; seconds: number }
-/** ARX hierarchy rows `[value, level1, level2, ...]`; level 0 keeps the value; unknown values become '*'. */
-export interface HierarchyStep { op: 'hierarchy'; levels: string[][]; level: number }
+export type BucketTimeStep = StepOf<'bucketTime'>;
+/** ARX hierarchy rows `[value, level1, level2, ...]`; unknown values become '*'. */
+export type HierarchyStep = StepOf<'hierarchy'>;
 /** Numbers to "[lo, hi)" labels, lo = min + k * width. */
-export interface IntervalStep { op: 'interval'; width: number; min?: number }
+export type IntervalStep = StepOf<'interval'>;
 /** Clamp numbers to [min, max]. */
-export interface TopBottomCodeStep { op: 'topBottomCode'; min?: number; max?: number }
+export type TopBottomCodeStep = StepOf<'topBottomCode'>;
 /** Snap a coordinate to the centre of its cell. */
-export interface GridStep { op: 'grid'; cellDegrees: number }
+export type GridStep = StepOf<'grid'>;
 /** On a latitude column: the geohash of (this, lonColumn). */
-export interface GeohashStep { op: 'geohash'; precision: number; lonColumn: string }
+export type GeohashStep = StepOf<'geohash'>;
 /** 'abcdef' with keepLast 2 becomes '****ef' (per character, not per byte). */
-export interface MaskStep { op: 'mask'; keepLast: number; char?: string }
-export interface RedactStep { op: 'redact'; replacement?: string }
-export interface SuppressStep { op: 'suppress' }
+export type MaskStep = StepOf<'mask'>;
+export type RedactStep = StepOf<'redact'>;
+export type SuppressStep = StepOf<'suppress'>;
 /** Add Laplace(0, scale) noise from a cryptographic random source. */
-export interface LaplaceStep { op: 'laplace'; scale: number }
-
-export type StepOp = Step['op'];
+export type LaplaceStep = StepOf<'laplace'>;
 
 /** What a step needs to know when it is compiled against the input schema, once per transfer. */
 export interface StepContext {
