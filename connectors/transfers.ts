@@ -194,7 +194,11 @@ export class TransferClient {
     res.body.on('error', (e: Error) => (failure ??= e));
     const reader = (await RecordBatchReader.from(chunks(res.body))) as AsyncIterable<RecordBatch>;
     return (async function* () {
-      yield* reader;
+      try {
+        yield* reader;
+      } catch (e) {
+        throw new GatewayError(409, 'DP_ERR_STREAM_INTERRUPTED', `the data stream broke off: ${(e as Error).message}`);
+      }
       if (failure) throw new GatewayError(409, 'DP_ERR_STREAM_INTERRUPTED', `the data stream broke off: ${failure.message}`);
     })();
   }

@@ -131,6 +131,7 @@ export class DataPlane {
       pendingBytes = 0;
       await service.commit({ type: 'transfer.batches', body: { providerPid: t.providerPid, digests, bytes } });
     };
+    out.on('error', () => undefined); // a consumer that goes away shows as `out.destroyed`
     const writer = new RecordBatchStreamWriter();
     // The writer's bytes go to `out` as fast as the consumer takes them, and no faster.
     const pump = (async () => {
@@ -165,7 +166,10 @@ export class DataPlane {
         // The consumer went away mid-stream: suspend, so it can resume from the last batch sent.
         await service.commit({ type: 'transfer.suspended', body: { providerPid: t.providerPid, by: 'gateway', code: stopped.code, reason: [stopped.reason] } });
       }
-      if (stopped) return; // suspended or terminated: the state is already recorded
+      if (stopped) {
+        out.destroy(); // suspended or terminated (the state is recorded): the reader sees the cut
+        return;
+      }
       const current = state.transfers.get(t.providerPid)!;
       await service.commit({
         type: 'transfer.completed',

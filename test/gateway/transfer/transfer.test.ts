@@ -356,3 +356,21 @@ t.test('GeoLife traces through the gateway: user pseudonymised, positions as geo
   t.ok(times.every((ms) => Number.isNaN(ms) || ms % 60000 === 0), 'times floored to the minute');
   t.match(await completed, { rowsIn: 164531, rowsOut: 164531 });
 });
+
+t.test('the consumer terminates a running pull: its stream is cut, not left hanging, and the state is TERMINATED', async (t) => {
+  const { app, consumer, agreement } = await world(t, { rows: 400000, batchRows: 2000 });
+  const { providerPid, batches } = await consumer.transfers.pull(agreement.agreement['@id']);
+  let rows = 0;
+  const reading = (async () => {
+    for await (const b of batches) {
+      rows += b.numRows;
+      if (rows === 4000) await consumer.transfers.send(providerPid, 'TransferTerminationMessage', { code: 'enough', reason: ['changed my mind'] });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })().then(() => 'ended', (e: { code?: string }) => e.code);
+  t.equal(await reading, 'DP_ERR_STREAM_INTERRUPTED', 'the reader is told the stream was cut');
+  const tr = app.state.transfers.get(providerPid)!;
+  t.equal(tr.state, 'TERMINATED');
+  t.match(tr.termination, { by: 'consumer', code: 'enough' });
+  t.ok(rows < 400000);
+});
