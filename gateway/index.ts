@@ -6,3 +6,5 @@ export { verifyLedger, type VerifyOptions, type VerifyReport } from './ledger/ve
 export type { JsonValue, LedgerEntry } from './ledger/format.js';
 export { readKeyFile, writeKeyFile, loadOrCreateKeyFile } from './key-file.js';
 export { toDataportError } from './errors-plugin.js';
+export { detectIdentifiers, type IdentifierSpan, type IdentifierType, type DetectOptions } from './pipeline/detect/index.js';
+export { createPipeline, type Pipeline, type PipelineReport } from './pipeline/apply.js';

@@ -16,3 +16,11 @@ t.test('every subpath of the exports map loads', async (t) => {
   const gateway = await import('dataport/gateway');
   t.type(gateway.buildGateway, 'function');
 });
+
+t.test('dataport/gateway exports detectIdentifiers with string offsets', async (t) => {
+  const { detectIdentifiers } = await import('dataport/gateway');
+  t.same(detectIdentifiers('身份证 11010519491231002X，电话 13812345678'), [
+    { type: 'cn_resident_id', start: 4, end: 22 },
+    { type: 'cn_mobile', start: 26, end: 37 },
+  ]);
+});
