@@ -39,7 +39,7 @@ function offer(extraConstraints: unknown[] = []) {
   };
 }
 
-async function world(t: T, opts: { rows?: number; batchRows?: number; constraints?: unknown[]; local?: LocalDataset; fields?: typeof fields } = {}) {
+async function world(t: T, opts: { rows?: number; batchRows?: number; constraints?: unknown[]; local?: LocalDataset; fields?: typeof fields; offer?: Record<string, unknown> } = {}) {
   const published = opts.fields ?? fields;
   const dir = tempDir(t);
   const csv = join(dir, 'trial.csv');
@@ -58,7 +58,7 @@ async function world(t: T, opts: { rows?: number; batchRows?: number; constraint
   });
   await provider.register(hospitalProfile as never);
   await consumer.register(sponsorProfile as never);
-  const o = offer(opts.constraints);
+  const o = opts.offer ?? offer(opts.constraints);
   await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields: published }, subjects: opts.rows ?? 2500, source: { format: 'csv' }, offers: [o] });
   const agreement = await consumer.negotiate({ datasetId: 'trial', offer: o, purpose: 'research' });
   return { app, base, provider, consumer, agreement, csv };
@@ -260,25 +260,8 @@ t.test('transfer messages in the wrong state get 400 TransferError; a repeated c
 });
 
 t.test('a transform that cannot run on the data terminates the transfer before any row leaves', async (t) => {
-  const dir = tempDir(t);
-  const csv = join(dir, 'trial.csv');
-  writeCsv(csv, 100);
-  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const provider = new Connector({ gateway: base, identity: hospital, datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })) } } });
-  const consumer = new Connector({ gateway: base, identity: sponsor });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
-  });
-  await provider.register(hospitalProfile as never);
-  await consumer.register(sponsorProfile as never);
   const o = { ...offer(), obligation: [{ action: 'anonymize', [PIPELINE]: { columns: { USUBJID: [{ op: 'pseudonymize' }], SEX: [{ op: 'interval', width: 10 }] } } }] };
-  await provider.publish({ id: 'trial', title: 't', schema: { fields }, subjects: 100, source: { format: 'csv' }, offers: [o] });
-  const agreement = await consumer.negotiate({ datasetId: 'trial', offer: o, purpose: 'research' });
+  const { app, consumer, agreement } = await world(t, { rows: 100, offer: o });
   const err = await consumer.transfers.pull(agreement.agreement['@id']).then(async (r) => {
     await collect(r.batches);
     return r.completed;
