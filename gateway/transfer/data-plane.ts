@@ -145,11 +145,13 @@ export class DataPlane {
       up = await this.upstream(t);
       let pipeline: ReturnType<typeof createPipeline> | undefined;
       let index = t.batchesOut;
+      // This transfer is one of the uses already; the count does not change while it runs.
+      const uses = service.useCount(t.agreementId);
       for await (const input of up.reader) {
         if (stopped) break;
         pipeline ??= pipelineFor(t.plan as PipelinePlan, up.secret, input);
-        // Re-evaluate the agreement: count, dateTime and elapsedTime can run out mid-transfer.
-        service.evaluate(n, 'reevaluation', service.useCount(t.agreementId));
+        // Re-evaluate the agreement: dateTime and elapsedTime can run out mid-transfer.
+        service.evaluate(n, 'reevaluation', uses);
         const output = pipeline.apply(input);
         pending.push({ batch: index++, rowsIn: input.numRows, rowsOut: output.numRows, inDigest: batchDigest(input), outDigest: batchDigest(output) });
         writer.write(output);
@@ -216,7 +218,7 @@ export function pushStream(): PassThrough {
 function pipelineFor(plan: PipelinePlan, secret: Uint8Array, first: RecordBatch): ReturnType<typeof createPipeline> {
   const pipeline = createPipeline(plan, secret);
   try {
-    pipeline.apply(first.slice(0, 0));
+    pipeline.outputSchema(first.schema); // compiles and checks once, without counting a batch
   } catch (e) {
     throw new DataportError('DP_ERR_SCHEMA_MISMATCH', e instanceof DataportError ? e.detail : (e as Error).message);
   }

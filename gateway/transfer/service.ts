@@ -180,9 +180,13 @@ export class TransferService {
     } else if (kind === 'TransferTerminationMessage') {
       await this.terminate(t, party, code, reason, party !== 'consumer');
     } else if (kind === 'TransferCompletionMessage') {
-      // The consumer says it has everything; the gateway's own completion entry (with totals) is
-      // written by the data plane when the stream ends, so this only confirms a finished stream.
-      if (this.streams.has(providerPid)) throw new DataportError('DP_ERR_INVALID_TRANSITION', 'the stream is still running');
+      // The consumer declares it has what it wants before the stream ended by itself: the
+      // completion entry records the totals that left, and is the receipt's leaf as usual.
+      if (this.streams.has(providerPid)) throw new DataportError('DP_ERR_INVALID_TRANSITION', 'the stream is still running; suspend or terminate it first');
+      await this.commit({
+        type: 'transfer.completed',
+        body: { providerPid, batches: t.batchesOut, rowsIn: t.rowsIn, rowsOut: t.rowsOut, bytes: t.bytesOut, planHash: t.planHash, report: null },
+      });
     }
     return t;
   }

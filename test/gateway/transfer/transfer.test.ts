@@ -83,6 +83,7 @@ t.test('a pull transfer streams the rows through the agreed pipeline, and the re
   t.ok(got.flatMap((b) => [...b.getChild('AGE')!].map(String)).every((a) => /^\[\d+, \d+\)$/.test(a)), 'ages left as intervals');
   const done = await completed;
   t.match(done, { rowsIn: 2500, rowsOut: 2500, batches: 5 });
+  t.match(done.report, { batches: 5, rowsIn: 2500, rowsOut: 2500 }, 'the pipeline report counts the same batches');
   await app.ledger.flush();
   const types = [...app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('transfer.'));
   t.same(types, ['transfer.requested', 'transfer.started', 'transfer.batches', 'transfer.completed']);
@@ -356,4 +357,23 @@ t.test('the consumer terminates a running pull: its stream is cut, not left hang
   t.equal(tr.state, 'TERMINATED');
   t.match(tr.termination, { by: 'consumer', code: 'enough' });
   t.ok(rows < 400000);
+});
+
+t.test('a consumer completion on a started transfer that is not streaming records the completion', async (t) => {
+  const { app, consumer, agreement } = await world(t, { rows: 100 });
+  const { DSP_CONTEXT } = await import('../../../policies/dsp/version.js');
+  // A bare callback that acknowledges everything: the consumer takes the start and never pulls.
+  const Fastify = (await import('fastify')).default;
+  const bare = Fastify();
+  bare.post('/*', async () => ({}));
+  const callback = await bare.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => bare.close());
+  const req = { '@context': [DSP_CONTEXT], '@type': 'TransferRequestMessage', consumerPid: 'urn:uuid:c-done', agreementId: agreement.agreement['@id'], format: 'dataport:ArrowStream-PULL', callbackAddress: callback };
+  const { providerPid } = await consumer.client.json<{ providerPid: string }>('POST', '/transfers/request', req);
+  await until(() => (app.state.transfers.get(providerPid)?.state === 'STARTED' ? true : undefined));
+  const res = await consumer.client.send<{ state: string }>('POST', `/transfers/${encodeURIComponent(providerPid)}/completion`, { '@context': [DSP_CONTEXT], '@type': 'TransferCompletionMessage', providerPid, consumerPid: 'urn:uuid:c-done' });
+  t.equal(res.status, 200);
+  t.equal(res.body.state, 'COMPLETED');
+  t.match(app.state.transfers.get(providerPid), { state: 'COMPLETED', rowsOut: 0 });
+  t.ok(app.state.transfers.get(providerPid)!.completionSeq! > 0, 'the completion is a ledger entry (a receipt can prove it)');
 });
