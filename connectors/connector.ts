@@ -17,6 +17,7 @@ import { PURPOSE, SIGNATURE } from '../policies/negotiation/extensions.js';
 import { negotiationTransition, type NegotiationMessageKind, type NegotiationState } from '../policies/negotiation/state-machine.js';
 import { GatewayError, SignedClient } from './signed-http.js';
 import { TransferClient, type LocalDataset } from './transfers.js';
+import { ledgerEntryOf } from '../policies/transfer/receipt.js';
 import type { JsonSignature } from '../crypto/signed-json.js';
 
 export interface ConnectorOptions {
@@ -416,7 +417,7 @@ export class Connector {
     }
     const cp = verifyCheckpoint(r.ledger.checkpoint, { name: ledgerOrigin, publicKey: publicKeyFromDid(this.gatewayDid!) }, ledgerOrigin);
     const leaf = fromBase64(r.ledger.leaf);
-    const entry = JSON.parse(Buffer.from(leaf.subarray(41)).toString('utf8')) as { body: { agreement: Agreement } };
+    const entry = ledgerEntryOf<{ agreement: Agreement }>(leaf);
     if (canonicalize(entry.body.agreement) !== canonicalize(a)) {
       throw new DataportError('DP_ERR_LEDGER_TAMPERED', 'the ledger entry does not hold this agreement');
     }

@@ -5,21 +5,21 @@ import { randomUUID } from 'node:crypto';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { request as undiciRequest } from 'undici';
-import { fromBase64, toBase64 } from '../crypto/bytes.js';
-import { verifyCheckpoint } from '../crypto/checkpoint.js';
+import { toBase64 } from '../crypto/bytes.js';
 import { DataportError } from '../crypto/errors.js';
 import { signRequest } from '../crypto/http-signatures.js';
-import { publicKeyFromDid, type Identity } from '../crypto/identity.js';
-import { leafHash, verifyInclusion } from '../crypto/merkle.js';
+import type { Identity } from '../crypto/identity.js';
 import { agreementSecret, pseudonymRoot } from '../crypto/provider-secrets.js';
 import { DSP_CONTEXT } from '../policies/dsp/version.js';
 import { assertDspMessage } from '../policies/dsp/validate.js';
 import { DATAPORT_NS } from '../policies/negotiation/extensions.js';
+import { RECEIPT, verifyReceipt, type CompletionEntry, type Receipt } from '../policies/transfer/receipt.js';
+
+export { RECEIPT, verifyReceipt, type CompletionEntry, type Receipt };
 import { transferTransition, type TransferMessageKind, type TransferProcessState } from '../policies/transfer/state-machine.js';
 import { GatewayError, type SignedClient } from './signed-http.js';
 import { readSource, toArrowStream, type SourceField } from './sources/index.js';
 
-export const RECEIPT = `${DATAPORT_NS}receipt`;
 export const PULL_FORMAT = 'dataport:ArrowStream-PULL';
 export const PUSH_FORMAT = 'dataport:ArrowStream-PUSH';
 const ARROW_STREAM_ENDPOINT = `${DATAPORT_NS}ArrowStream`;
@@ -70,28 +70,6 @@ class BatchQueue implements AsyncIterable<RecordBatch> {
   }
 }
 
-export interface Receipt {
-  providerPid: string;
-  seq: number;
-  leaf: string;
-  checkpoint: string;
-  size: number;
-  inclusionProof: string[];
-}
-
-/** What the completion entry in the gateway's ledger says about a transfer. */
-export interface CompletionEntry {
-  providerPid: string;
-  batches: number;
-  rowsIn: number;
-  rowsOut: number;
-  bytes: number;
-  planHash: string;
-  report: unknown;
-  /** Where the gateway's ledger holds this entry (proven by the receipt). */
-  ledgerSeq: number;
-}
-
 export interface LocalDataset {
   path: string;
   format: 'csv' | 'ndjson' | 'dataset-json' | 'arrow' | 'gps-trace';
@@ -108,23 +86,6 @@ interface ConsumerTransfer {
   state: TransferProcessState | undefined;
   started?: { resolve: (address: { endpoint: string; token: string }) => void; reject: (e: Error) => void };
   completed?: { resolve: (r: CompletionEntry) => void; reject: (e: Error) => void };
-}
-
-/**
- * Checks a receipt: the checkpoint is signed by the gateway, the leaf is included under it, and the
- * leaf is the completion entry of this transfer. Returns what the entry says.
- */
-export function verifyReceipt(receipt: Receipt, gatewayDid: string, origin: string, providerPid: string): CompletionEntry {
-  const cp = verifyCheckpoint(receipt.checkpoint, { name: origin, publicKey: publicKeyFromDid(gatewayDid) }, origin);
-  const leaf = fromBase64(receipt.leaf);
-  if (!verifyInclusion(receipt.seq, cp.size, leafHash(leaf), receipt.inclusionProof.map(fromBase64), cp.rootHash)) {
-    throw new DataportError('DP_ERR_LEDGER_TAMPERED', `receipt for ${providerPid}: the inclusion proof does not lead to the signed checkpoint`);
-  }
-  const entry = JSON.parse(Buffer.from(leaf.subarray(41)).toString('utf8')) as { type: string; body: CompletionEntry };
-  if (entry.type !== 'transfer.completed' || entry.body.providerPid !== providerPid) {
-    throw new DataportError('DP_ERR_LEDGER_TAMPERED', `receipt for ${providerPid}: the proven entry is not this transfer's completion`);
-  }
-  return { ...entry.body, ledgerSeq: receipt.seq };
 }
 
 export class TransferClient {

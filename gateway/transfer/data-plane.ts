@@ -17,10 +17,9 @@ import type { PeerClient } from '../peer-client.js';
 import type { ControlPlane } from '../state/control-plane.js';
 import type { BatchDigest, Transfer } from '../state/transfers.js';
 import { DSP_CONTEXT } from '../../policies/dsp/version.js';
-import { DATAPORT_NS } from '../../policies/negotiation/extensions.js';
+import { RECEIPT, type Receipt } from '../../policies/transfer/receipt.js';
 import type { TransferService } from './service.js';
 
-export const RECEIPT = `${DATAPORT_NS}receipt`;
 /** Digests of this many batches share one ledger entry. */
 const DIGESTS_PER_ENTRY = 8;
 
@@ -43,16 +42,6 @@ function hashData(h: ReturnType<typeof createHash>, d: RecordBatch['data']['chil
     if (buf && buf.byteLength) h.update(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   }
   for (const c of d.children) hashData(h, c);
-}
-
-export interface Receipt {
-  providerPid: string;
-  seq: number;
-  /** The exact leaf (base64) and the signed checkpoint it is proven under. */
-  leaf: string;
-  checkpoint: string;
-  size: number;
-  inclusionProof: string[];
 }
 
 export class DataPlane {
