@@ -165,7 +165,7 @@ export class Connector {
     app.setErrorHandler((err, request, reply) => {
       const e = err instanceof DataportError ? err : new DataportError((err as { validation?: unknown }).validation ? 'DP_ERR_VALIDATION' : 'DP_ERR_BAD_REQUEST', (err as Error).message);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      void reply.status(e.status).send({
+      void reply.status(e.status).type('application/json').send({
         '@context': [DSP_CONTEXT], '@type': 'ContractNegotiationError',
         providerPid: String(body.providerPid ?? ''), consumerPid: String(body.consumerPid ?? (request.params as { consumerPid?: string })?.consumerPid ?? ''),
         code: e.code, reason: [e.message],
