@@ -5,6 +5,7 @@
 import { DataportError } from '../../crypto/errors.js';
 import { canonicalize } from '../../crypto/jcs.js';
 import { hidesIdentity, validatePlan, type ColumnPlan, type PipelinePlan, type Step } from './plan.js';
+import type { PrivacyPlan, TrajectoryPlan } from './models.js';
 import { FIELD_ROLES, readSpec, type ColumnRule, type FieldRole, type PipelineSpec } from './spec.js';
 
 /** A column of the dataset schema: the gateway's DatasetField (policies/ may not import gateway/). */
@@ -39,7 +40,7 @@ export interface PlanDerivation {
 }
 
 /** The steps that leave nothing of a direct identifier in clear. */
-const DE_IDENTIFYING: ReadonlySet<Step['op']> = new Set(['pseudonymize', 'mask', 'redact', 'suppress']);
+const DE_IDENTIFYING: ReadonlySet<Step['op']> = new Set(['pseudonymize', 'mask', 'redact', 'suppress', 'formatToken']);
 
 const DEFAULT = 'default: drop';
 
@@ -58,6 +59,8 @@ interface MergedSpec {
   columns: Map<string, Sourced<ColumnRule>>;
   roles: Map<FieldRole, Sourced<ColumnRule>>;
   subjectColumn: Sourced<string> | undefined;
+  trajectory: Sourced<TrajectoryPlan> | undefined;
+  privacy: Sourced<PrivacyPlan> | undefined;
 }
 
 export function derivePlan(input: PlanDerivationInput): PlanDerivation {
@@ -65,6 +68,7 @@ export function derivePlan(input: PlanDerivationInput): PlanDerivation {
   const anonymize = input.duties.filter((d) => d.action === 'anonymize');
   const decisions = new Map<string, Decision>();
   let subjectColumn: string | undefined;
+  let stages: Pick<PipelinePlan, 'trajectory' | 'privacy'> = {};
   if (anonymize.length === 0) {
     for (const f of fields) decisions.set(f.name, { rule: DEFAULT, column: drop(f.name, 'the agreement has no anonymize duty') });
   } else {
@@ -76,12 +80,18 @@ export function derivePlan(input: PlanDerivationInput): PlanDerivation {
     for (const f of fields) decisions.set(f.name, decide(f, spec));
     foldLongitudes(decisions);
     subjectColumn = subjectOf(spec, fields, decisions);
+    keepQuasiIdentifiers(spec, fields, decisions, subjectColumn);
+    stages = {
+      ...(spec.trajectory && { trajectory: structuredClone(spec.trajectory.rule) }),
+      ...(spec.privacy && { privacy: structuredClone(spec.privacy.rule) }),
+    };
   }
   const plan: PipelinePlan = {
     version: 1,
     agreementId: input.agreementId,
     datasetId: input.datasetId,
     ...(subjectColumn !== undefined && { subjectColumn }),
+    ...stages,
     columns: fields.map((f) => decisions.get(f.name)!.column),
   };
   const report = fields.map((f) => {
@@ -107,7 +117,7 @@ function checkedFields(fields: readonly DatasetField[]): readonly DatasetField[]
 // Several anonymize duties all apply, so their rules add up; two different rules for the same
 // thing cannot both be followed, and picking one would be a guess.
 function merge(specs: readonly { duty: string; spec: PipelineSpec }[]): MergedSpec {
-  const merged: MergedSpec = { columns: new Map(), roles: new Map(), subjectColumn: undefined };
+  const merged: MergedSpec = { columns: new Map(), roles: new Map(), subjectColumn: undefined, trajectory: undefined, privacy: undefined };
   const agreed = <T>(before: Sourced<T> | undefined, rule: T, duty: string, what: string): Sourced<T> => {
     if (before !== undefined && canonicalize(before.rule) !== canonicalize(rule)) {
       throw invalid(`the anonymize duties conflict on ${what}: ${before.duty} says ${shown(before.rule)}, ${duty} says ${shown(rule)}`);
@@ -123,6 +133,8 @@ function merge(specs: readonly { duty: string; spec: PipelineSpec }[]): MergedSp
       merged.roles.set(role, agreed(merged.roles.get(role), rule, duty, `roles.${role}`));
     }
     if (spec.subjectColumn !== undefined) merged.subjectColumn = agreed(merged.subjectColumn, spec.subjectColumn, duty, 'subjectColumn');
+    if (spec.trajectory !== undefined) merged.trajectory = agreed(merged.trajectory, spec.trajectory, duty, 'trajectory');
+    if (spec.privacy !== undefined) merged.privacy = agreed(merged.privacy, spec.privacy, duty, 'privacy');
   }
   return merged;
 }
@@ -137,6 +149,11 @@ function checkColumnNames(spec: MergedSpec, fields: readonly DatasetField[], dat
   for (const [role, { rule }] of spec.roles) if (Array.isArray(rule)) unknown.push(...unknownLongitudes(rule, names, `roles.${role}`));
   const subject = spec.subjectColumn?.rule;
   if (subject !== undefined && !names.has(subject)) unknown.push(`${JSON.stringify(subject)} (subjectColumn)`);
+  const t = spec.trajectory?.rule;
+  if (t) for (const key of ['vehicleColumn', 'timeColumn', 'latColumn', 'lonColumn'] as const) if (!names.has(t[key])) unknown.push(`${JSON.stringify(t[key])} (trajectory.${key})`);
+  const p = spec.privacy?.rule;
+  for (const q of p?.quasiIdentifiers ?? []) if (!names.has(q.column)) unknown.push(`${JSON.stringify(q.column)} (privacy.quasiIdentifiers)`);
+  for (const a of p?.sensitive ?? []) if (!names.has(a.column)) unknown.push(`${JSON.stringify(a.column)} (privacy.sensitive)`);
   if (unknown.length > 0) {
     throw invalid(`the anonymize duty names columns that dataset ${JSON.stringify(datasetId)} does not have: ${unknown.join(', ')}`, { columns: unknown });
   }
@@ -202,6 +219,25 @@ function subjectOf(spec: MergedSpec, fields: readonly DatasetField[], decisions:
     decisions.set(subject, { rule: d.rule, column: drop(subject, `${subject} names the data subject (the plan's subjectColumn) and may leave only pseudonymised, redacted or suppressed, but ${d.rule} ${did}`) });
   }
   return subject;
+}
+
+// A quasi-identifier of the privacy model leaves generalised by it, so its column entry is keep:
+// by default (no rule) or where a rule says keep. A rule that says otherwise, a direct identifier
+// or the subject column is a contradiction in the agreement, refused rather than resolved.
+function keepQuasiIdentifiers(spec: MergedSpec, fields: readonly DatasetField[], decisions: Map<string, Decision>, subject: string | undefined): void {
+  const p = spec.privacy;
+  if (!p) return;
+  const role = new Map(fields.map((f) => [f.name, f.role]));
+  for (const q of p.rule.quasiIdentifiers) {
+    const d = decisions.get(q.column)!;
+    if (role.get(q.column) === 'direct-identifier' || q.column === subject) {
+      throw invalid(`${q.column} is a ${q.column === subject ? 'subject column' : 'direct identifier'} and cannot be a quasi-identifier of the privacy model (${p.duty}): it never leaves in clear`);
+    }
+    if (d.rule === DEFAULT) decisions.set(q.column, { rule: `privacy.quasiIdentifiers (${p.duty})`, column: { name: q.column, action: 'keep' } });
+    else if (d.column.action !== 'keep') {
+      throw invalid(`${q.column} is a quasi-identifier of the privacy model (${p.duty}), which generalises it, but ${d.rule} says ${describe(d.column)}`);
+    }
+  }
 }
 
 function drop(name: string, reason: string): ColumnPlan {

@@ -7,6 +7,10 @@ import { toHex } from '../../crypto/bytes.js';
 import { DataportError } from '../../crypto/errors.js';
 import { canonicalBytes } from '../../crypto/jcs.js';
 import { compiledSchema, schemaProblems } from './json-schema.js';
+import {
+  IDENTIFIER_TYPES, PRIVACY_SCHEMA, TOKEN_KINDS, TRAJECTORY_SCHEMA, privacyProblems, trajectoryProblems,
+  type IdentifierType, type PrivacyPlan, type TokenKind, type TrajectoryPlan,
+} from './models.js';
 import { columnStepProblems } from './steps.js';
 
 export interface PipelinePlan {
@@ -15,6 +19,10 @@ export interface PipelinePlan {
   datasetId: string;
   /** The column whose values identify a data subject: the key of dateShift's per-subject offset. */
   subjectColumn?: string;
+  /** Trips split, trimmed and cut by geofences before anything else. */
+  trajectory?: TrajectoryPlan;
+  /** k-anonymity, l-diversity, t-closeness over the whole transfer, after the trajectory stage. */
+  privacy?: PrivacyPlan;
   /** In output order; an input column that is not listed never leaves. */
   columns: ColumnPlan[];
 }
@@ -37,7 +45,9 @@ export type Step =
   | { op: 'mask'; keepLast: number; char?: string }
   | { op: 'redact'; replacement?: string }
   | { op: 'suppress' }
-  | { op: 'laplace'; scale: number };
+  | { op: 'laplace'; scale: number }
+  | { op: 'scrubText'; replace: 'mask' | 'token' | 'label'; types?: IdentifierType[] }
+  | { op: 'formatToken'; kind: TokenKind };
 
 export type StepOp = Step['op'];
 
@@ -189,6 +199,29 @@ const STEPS = {
     required: ['op', 'scale'],
     additionalProperties: false,
   },
+  scrubText: {
+    description:
+      "Finds identifiers in free text (resident ID numbers, mobile numbers, plates, VINs, unified social credit codes, bank cards, passports, e-mail addresses; validated by their check digits) and replaces each span: 'mask' overwrites it with '*' (same length), 'label' with '[type]', 'token' with a keyed token: a format-preserving one (valid check character) for resident IDs, VINs and credit codes, '[type:hex]' for the others.",
+    type: 'object',
+    properties: {
+      op: { const: 'scrubText' },
+      replace: { description: 'What a found span becomes.', enum: ['mask', 'token', 'label'] },
+      types: { description: 'The identifier types looked for (default: all).', type: 'array', minItems: 1, uniqueItems: true, items: { enum: IDENTIFIER_TYPES } },
+    },
+    required: ['op', 'replace'],
+    additionalProperties: false,
+  },
+  formatToken: {
+    description:
+      "Replaces a resident ID number, VIN or unified social credit code by a keyed, deterministic token of the same shape with a valid check character, so downstream validators accept it. A value that is not a valid identifier of that kind becomes null (fail closed).",
+    type: 'object',
+    properties: {
+      op: { const: 'formatToken' },
+      kind: { description: 'The identifier the column holds.', enum: TOKEN_KINDS },
+    },
+    required: ['op', 'kind'],
+    additionalProperties: false,
+  },
 } as const satisfies Record<StepOp, object>;
 
 export const STEP_OPS = Object.freeze(Object.keys(STEPS)) as readonly StepOp[];
@@ -206,6 +239,8 @@ export const PIPELINE_PLAN_SCHEMA = {
     agreementId: { description: 'The contract agreement the plan executes.', type: 'string', minLength: 1 },
     datasetId: { description: 'The dataset whose columns the plan names.', type: 'string', minLength: 1 },
     subjectColumn: { description: 'The input column identifying the data subject of a row; dateShift draws its per-subject offset from it.', type: 'string', minLength: 1 },
+    trajectory: { $ref: '#/$defs/trajectory' },
+    privacy: { $ref: '#/$defs/privacy' },
     columns: { description: 'One entry per column, in output order.', type: 'array', items: { $ref: '#/$defs/column' } },
   },
   required: ['version', 'agreementId', 'datasetId', 'columns'],
@@ -251,6 +286,8 @@ export const PIPELINE_PLAN_SCHEMA = {
       required: ['op'],
     },
     ...STEPS,
+    trajectory: TRAJECTORY_SCHEMA,
+    privacy: PRIVACY_SCHEMA,
   },
 } as const;
 
@@ -271,7 +308,7 @@ export function planHash(plan: PipelinePlan): string {
 
 /** Whether a column's steps leave nothing of a subject identifier in clear. */
 export function hidesIdentity(steps: readonly Step[]): boolean {
-  return steps.some((s) => s.op === 'pseudonymize' || s.op === 'redact' || s.op === 'suppress');
+  return steps.some((s) => s.op === 'pseudonymize' || s.op === 'redact' || s.op === 'suppress' || s.op === 'formatToken');
 }
 
 function semanticProblems(plan: PipelinePlan): string[] {
@@ -297,6 +334,18 @@ function semanticProblems(plan: PipelinePlan): string[] {
       }
     });
   });
+  if (plan.trajectory) problems.push(...trajectoryProblems(plan.trajectory, '/trajectory'));
+  if (plan.privacy) {
+    problems.push(...privacyProblems(plan.privacy, '/privacy'));
+    plan.privacy.quasiIdentifiers.forEach((q, i) => {
+      const k = index.get(q.column);
+      const c = k === undefined ? undefined : plan.columns[k]!;
+      if (c?.action !== 'keep') {
+        problems.push(`/privacy/quasiIdentifiers/${i}/column: ${JSON.stringify(q.column)} leaves generalised by the privacy model, so its column entry must be keep, but ${c === undefined ? 'the plan does not list it' : `/columns/${k} ${c.action === 'drop' ? 'drops' : 'transforms'} it`}`);
+      }
+      if (q.column === plan.subjectColumn) problems.push(`/privacy/quasiIdentifiers/${i}/column: ${JSON.stringify(q.column)} is the subject column, which never leaves in clear`);
+    });
+  }
   if (shifted !== undefined && plan.subjectColumn === undefined) {
     problems.push(`/subjectColumn: is required: ${shifted} (dateShift) shifts dates per subject`);
   }

@@ -2,6 +2,7 @@
 // column and per field role, from which derive.ts makes the plan of each transfer.
 import { DataportError } from '../../crypto/errors.js';
 import { compiledSchema, pointer, schemaProblems } from './json-schema.js';
+import { privacyProblems, trajectoryProblems, type PrivacyPlan, type TrajectoryPlan } from './models.js';
 import { PIPELINE_PLAN_SCHEMA, PIPELINE_PLAN_SCHEMA_ID, STEP_OPS, type Step } from './plan.js';
 import { columnStepProblems } from './steps.js';
 
@@ -26,6 +27,10 @@ export interface PipelineSpec {
   };
   /** The column naming the data subject, for dateShift (default: the dataset's only direct identifier). */
   subjectColumn?: string;
+  /** Trajectory desensitisation, copied into the plan. */
+  trajectory?: TrajectoryPlan;
+  /** The privacy model, copied into the plan; its quasi-identifiers leave generalised (kept by the plan). */
+  privacy?: PrivacyPlan;
 }
 
 export const PIPELINE_SPEC_SCHEMA_ID = 'https://w3id.org/dataport/v1/pipeline-spec.schema.json';
@@ -54,6 +59,8 @@ export const PIPELINE_SPEC_SCHEMA = {
       additionalProperties: false,
     },
     subjectColumn: { description: 'The column naming the data subject, for dateShift.', type: 'string', minLength: 1 },
+    trajectory: { $ref: `${PIPELINE_PLAN_SCHEMA_ID}#/$defs/trajectory` },
+    privacy: { $ref: `${PIPELINE_PLAN_SCHEMA_ID}#/$defs/privacy` },
   },
   additionalProperties: false,
   $defs: {
@@ -93,5 +100,7 @@ function stepProblems(spec: PipelineSpec): string[] {
   for (const [role, rule] of Object.entries(spec.roles ?? {})) {
     if (Array.isArray(rule)) problems.push(...columnStepProblems(undefined, rule, pointer('/roles', role)));
   }
+  if (spec.trajectory) problems.push(...trajectoryProblems(spec.trajectory, '/trajectory'));
+  if (spec.privacy) problems.push(...privacyProblems(spec.privacy, '/privacy'));
   return problems;
 }

@@ -8,12 +8,14 @@ type Value = 'number' | 'time' | 'text';
 const READS: Readonly<Record<StepOp, Value | 'any'>> = {
   pseudonymize: 'any', dateShift: 'time', truncateDate: 'time', bucketTime: 'time', hierarchy: 'any', interval: 'number',
   topBottomCode: 'number', grid: 'number', geohash: 'number', mask: 'any', redact: 'any', suppress: 'any', laplace: 'number',
+  scrubText: 'text', formatToken: 'text',
 };
 
 /** What a step yields: an interval, a hierarchy level, a geohash or a masked value is text, not a number. */
 const YIELDS: Readonly<Record<StepOp, Value>> = {
   pseudonymize: 'text', dateShift: 'time', truncateDate: 'time', bucketTime: 'time', hierarchy: 'text', interval: 'text',
   topBottomCode: 'number', grid: 'number', geohash: 'text', mask: 'text', redact: 'text', suppress: 'text', laplace: 'number',
+  scrubText: 'text', formatToken: 'text',
 };
 
 const NAME: Readonly<Record<Value, string>> = { number: 'a number', time: 'a date or time', text: 'text' };

@@ -36,6 +36,8 @@ const EVERY_OP: Record<Step['op'], Step> = {
   redact: { op: 'redact', replacement: '[removed]' },
   suppress: { op: 'suppress' },
   laplace: { op: 'laplace', scale: 0.5 },
+  scrubText: { op: 'scrubText', replace: 'token', types: ['cn_resident_id', 'cn_mobile'] },
+  formatToken: { op: 'formatToken', kind: 'vin' },
 };
 
 t.test('the schema accepts every op with valid parameters', async (t) => {
