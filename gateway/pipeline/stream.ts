@@ -1,0 +1,47 @@
+// The whole pipeline of one plan over a stream of batches: the trajectory stage, then the privacy
+// model, then the column steps. Each stage yields one batch per input batch, in order, so the
+// caller can pair every output batch with the input batch it came from (the data plane's digests).
+import { tmpdir } from 'node:os';
+import type { RecordBatch } from 'apache-arrow';
+import type { PipelinePlan } from '../../policies/pipeline/plan.js';
+import { createPipeline, type PipelineOptions, type PipelineReport } from './apply.js';
+import { createPrivacyStage, type PrivacyReport } from './privacy/index.js';
+import type { BatchStage } from './stage.js';
+import { createTrajectoryStage, type TrajectoryReport } from './trajectory/index.js';
+
+export interface AnonymizerOptions extends PipelineOptions {
+  /** Where a privacy model spools the transfer (default: the system's temporary directory). */
+  spoolDir?: string;
+}
+
+export interface AnonymizeReport extends PipelineReport {
+  trajectory?: TrajectoryReport;
+  privacy?: PrivacyReport;
+}
+
+export interface Anonymizer {
+  /** The plan applied to `input`: one output batch per input batch, in order. */
+  run(input: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch>;
+  report(): AnonymizeReport;
+}
+
+export function createAnonymizer(plan: PipelinePlan, secret: Uint8Array, options: AnonymizerOptions = {}): Anonymizer {
+  const columns = createPipeline(plan, secret, options); // checks the plan and the secret first
+  const trajectory = plan.trajectory ? createTrajectoryStage(plan.trajectory) : undefined;
+  const privacy = plan.privacy ? createPrivacyStage(plan.privacy, { spoolDir: options.spoolDir ?? tmpdir() }) : undefined;
+  const stages: BatchStage<unknown>[] = [trajectory, privacy].filter((s) => s !== undefined);
+  return {
+    async *run(input) {
+      let batches: AsyncIterable<RecordBatch> = input;
+      for (const stage of stages) batches = stage.run(batches);
+      for await (const batch of batches) yield columns.apply(batch);
+    },
+    report() {
+      return {
+        ...columns.report(),
+        ...(trajectory && { trajectory: trajectory.report() }),
+        ...(privacy && { privacy: privacy.report() }),
+      };
+    },
+  };
+}
