@@ -23,6 +23,7 @@ export const ERRORS = {
   DP_ERR_PROVIDER_REJECTED: { status: 409, message: 'The provider rejected the request: %s' },
   DP_ERR_TRANSFER_FAILED: { status: 409, message: 'The transfer failed and was terminated: %s' },
   DP_ERR_SCHEMA_MISMATCH: { status: 400, message: 'The data does not match the published schema: %s' },
+  DP_ERR_PRIVACY_UNSATISFIABLE: { status: 422, message: 'No generalisation of the data satisfies the privacy model: %s' },
   DP_ERR_STREAM_INTERRUPTED: { status: 499, message: 'The stream was interrupted: %s' },
   DP_ERR_TRANSFER_SUSPENDED: { status: 409, message: 'The transfer is suspended: %s' },
   DP_ERR_DELIVERY_FAILED: { status: 409, message: 'A connector did not acknowledge a message: %s' },

@@ -63,7 +63,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   const negotiations = new NegotiationService({ state, peers, policy, log: app.log });
   const publicBase = () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   const transfers = new TransferService({ state, peers, policy, plans: agreementPlan, identity, log: app.log, publicBase });
-  const dataPlane = new DataPlane({ state, ledger, peers, service: transfers });
+  const dataPlane = new DataPlane({ state, ledger, peers, service: transfers, spoolDir: config.dataDir });
   transfers.push = (t) => dataPlane.push(t);
   app.decorate('ledger', ledger);
   app.decorate('state', state);

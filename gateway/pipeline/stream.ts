@@ -3,6 +3,7 @@
 // caller can pair every output batch with the input batch it came from (the data plane's digests).
 import { tmpdir } from 'node:os';
 import type { RecordBatch } from 'apache-arrow';
+import { DataportError } from '../../crypto/errors.js';
 import type { PipelinePlan } from '../../policies/pipeline/plan.js';
 import { createPipeline, type PipelineOptions, type PipelineReport } from './apply.js';
 import { createPrivacyStage, type PrivacyReport } from './privacy/index.js';
@@ -34,7 +35,18 @@ export function createAnonymizer(plan: PipelinePlan, secret: Uint8Array, options
     async *run(input) {
       let batches: AsyncIterable<RecordBatch> = input;
       for (const stage of stages) batches = stage.run(batches);
-      for await (const batch of batches) yield columns.apply(batch);
+      let checked = false;
+      for await (const batch of batches) {
+        if (!checked) {
+          checked = true;
+          try {
+            columns.outputSchema(batch.schema); // compiles and checks once, without counting a batch
+          } catch (e) {
+            throw new DataportError('DP_ERR_SCHEMA_MISMATCH', e instanceof DataportError ? e.detail : (e as Error).message);
+          }
+        }
+        yield columns.apply(batch);
+      }
     },
     report() {
       return {

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { RecordBatchReader, RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
 import { fromBase64, toBase64 } from '../../crypto/bytes.js';
 import { DataportError } from '../../crypto/errors.js';
-import { createPipeline } from '../pipeline/apply.js';
+import { createAnonymizer } from '../pipeline/stream.js';
 import type { PipelinePlan } from '../../policies/pipeline/index.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PeerClient } from '../peer-client.js';
@@ -28,6 +28,8 @@ export interface DataPlaneOptions {
   ledger: Ledger;
   peers: PeerClient;
   service: TransferService;
+  /** Where a privacy model spools a transfer (the gateway's data directory). */
+  spoolDir: string;
 }
 
 /** SHA-256 over every buffer of every column, in schema order: what a batch holds, without re-encoding it. */
@@ -74,10 +76,10 @@ export class DataPlane {
   }
 
   /** Opens the provider's stream for a transfer, from the batch where the last run stopped. */
-  private async upstream(t: Transfer): Promise<{ reader: AsyncIterable<RecordBatch>; secret: Uint8Array; close: () => void; failure: () => Error | undefined }> {
+  private async upstream(t: Transfer, fromBatch: number): Promise<{ reader: AsyncIterable<RecordBatch>; secret: Uint8Array; close: () => void; failure: () => Error | undefined }> {
     const provider = this.o.state.participant(t.provider);
     if (!provider?.callbackAddress) throw new DataportError('DP_ERR_DELIVERY_FAILED', 'the provider has no connector address to pull the data from');
-    const q = new URLSearchParams({ agreement: t.agreementId, transfer: t.providerPid, fromBatch: String(t.batchesOut) });
+    const q = new URLSearchParams({ agreement: t.agreementId, transfer: t.providerPid, fromBatch: String(fromBatch) });
     const res = await this.o.peers.stream(provider.callbackAddress, `dataport/data/${encodeURIComponent(t.datasetId)}?${q}`);
     if (res.status !== 200) {
       res.body.resume();
@@ -110,6 +112,8 @@ export class DataPlane {
     service.streams.set(t.providerPid, { stop: (why) => (stopped ??= why) });
     const n = state.negotiations.get(state.agreements.get(t.agreementId)!)!;
     let up: Awaited<ReturnType<DataPlane['upstream']>> | undefined;
+    let report: (() => unknown) | undefined;
+    let index = t.batchesOut;
     let pending: BatchDigest[] = [];
     let pendingBytes = 0;
     const flushDigests = async () => {
@@ -131,18 +135,37 @@ export class DataPlane {
       }
     })();
     try {
-      up = await this.upstream(t);
-      let pipeline: ReturnType<typeof createPipeline> | undefined;
-      let index = t.batchesOut;
+      const plan = t.plan as PipelinePlan;
+      // A whole-transfer stage (trajectories, a privacy model) must see every batch again to
+      // decide the same way: a resumed run reads from the start and skips what was sent.
+      const whole = plan.trajectory !== undefined || plan.privacy !== undefined;
+      up = await this.upstream(t, whole ? 0 : t.batchesOut);
+      const source = up.reader;
+      const anonymizer = createAnonymizer(plan, up.secret, { spoolDir: this.o.spoolDir });
+      report = () => anonymizer.report();
+      let skip = whole ? t.batchesOut : 0;
+      index = t.batchesOut;
       // This transfer is one of the uses already; the count does not change while it runs.
       const uses = service.useCount(t.agreementId);
-      for await (const input of up.reader) {
+      // Each output batch pairs with the input batch it came from: the stages keep one per input, in order.
+      const inputs: { rows: number; digest: string }[] = [];
+      const read = async function* (): AsyncGenerator<RecordBatch> {
+        for await (const input of source) {
+          if (stopped) return;
+          // Re-evaluate the agreement: dateTime and elapsedTime can run out mid-transfer.
+          service.evaluate(n, 'reevaluation', uses);
+          inputs.push({ rows: input.numRows, digest: batchDigest(input) });
+          yield input;
+        }
+      };
+      for await (const output of anonymizer.run(read())) {
+        const input = inputs.shift()!;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
         if (stopped) break;
-        pipeline ??= pipelineFor(t.plan as PipelinePlan, up.secret, input);
-        // Re-evaluate the agreement: dateTime and elapsedTime can run out mid-transfer.
-        service.evaluate(n, 'reevaluation', uses);
-        const output = pipeline.apply(input);
-        pending.push({ batch: index++, rowsIn: input.numRows, rowsOut: output.numRows, inDigest: batchDigest(input), outDigest: batchDigest(output) });
+        pending.push({ batch: index++, rowsIn: input.rows, rowsOut: output.numRows, inDigest: input.digest, outDigest: batchDigest(output) });
         writer.write(output);
         await new Promise((r) => setImmediate(r)); // let the pump hand this batch to `out`
         if (out.writableNeedDrain) await drained(out);
@@ -164,7 +187,7 @@ export class DataPlane {
       const current = state.transfers.get(t.providerPid)!;
       await service.commit({
         type: 'transfer.completed',
-        body: { providerPid: t.providerPid, batches: current.batchesOut, rowsIn: current.rowsIn, rowsOut: current.rowsOut, bytes: current.bytesOut, planHash: t.planHash, report: (pipeline?.report() ?? null) as never },
+        body: { providerPid: t.providerPid, batches: current.batchesOut, rowsIn: current.rowsIn, rowsOut: current.rowsOut, bytes: current.bytesOut, planHash: t.planHash, report: (report?.() ?? null) as never },
       });
       out.end();
       const receipt = this.receipt(state.transfers.get(t.providerPid)!);
@@ -201,17 +224,6 @@ export async function* chunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<U
 /** The stream a push request's body reads from. */
 export function pushStream(): PassThrough {
   return new PassThrough({ highWaterMark: 1 << 20 });
-}
-
-/** The pipeline for the first batch's schema; a schema other than the published one ends the transfer. */
-function pipelineFor(plan: PipelinePlan, secret: Uint8Array, first: RecordBatch): ReturnType<typeof createPipeline> {
-  const pipeline = createPipeline(plan, secret);
-  try {
-    pipeline.outputSchema(first.schema); // compiles and checks once, without counting a batch
-  } catch (e) {
-    throw new DataportError('DP_ERR_SCHEMA_MISMATCH', e instanceof DataportError ? e.detail : (e as Error).message);
-  }
-  return pipeline;
 }
 
 /** Resolves when `out` can take more, or has gone away (and removes the listener that lost). */
