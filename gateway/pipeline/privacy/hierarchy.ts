@@ -26,6 +26,7 @@ export interface CompiledHierarchy {
 export function compileHierarchy(h: GeneralisationHierarchy, values: readonly CellValue[], column: string): CompiledHierarchy {
   const generalise = labeller(h, column);
   const levels = levelsOf(h);
+  const top = topOf(h);
   const map: Int32Array[] = [];
   const labels: (string | null)[][] = [];
   for (let level = 0; level <= levels; level++) {
@@ -34,7 +35,7 @@ export function compileHierarchy(h: GeneralisationHierarchy, values: readonly Ce
     const names: (string | null)[] = [];
     values.forEach((v, i) => {
       const text = v.text;
-      const label = level === 0 ? text : level === levels ? TOP : text === null ? null : generalise({ ...v, text }, level);
+      const label = level === 0 ? text : level === levels ? top : text === null ? null : generalise({ ...v, text }, level);
       let code = index.get(label);
       if (code === undefined) {
         code = names.length;
@@ -45,11 +46,6 @@ export function compileHierarchy(h: GeneralisationHierarchy, values: readonly Ce
     });
     map.push(codes);
     labels.push(names);
-  }
-  // A rows hierarchy whose last column already is one value needs no extra '*' level above it.
-  if (h.type === 'rows' && levels >= 2 && labels[levels - 1]!.length === 1 && labels[levels - 1]![0] !== null) {
-    map.pop();
-    labels.pop();
   }
   const domain = values.length;
   const cellLoss = map.map((codes, level) => {
@@ -62,10 +58,23 @@ export function compileHierarchy(h: GeneralisationHierarchy, values: readonly Ce
   return { height: map.length, map, labels, cellLoss };
 }
 
-/** Levels above 0, the top ('*') included. */
+// A rows hierarchy whose last column is one value for all rows has its own top; otherwise '*' is
+// added above it.
+function rowsTop(h: GeneralisationHierarchy): string | undefined {
+  if (h.type !== 'rows' || h.rows[0]!.length < 2) return undefined;
+  const last = new Set(h.rows.map((r) => r[r.length - 1]!));
+  return last.size === 1 ? [...last][0] : undefined;
+}
+
+/** The label of the top level: everything. */
+function topOf(h: GeneralisationHierarchy): string {
+  return rowsTop(h) ?? TOP;
+}
+
+/** Levels above 0, the top included. */
 function levelsOf(h: GeneralisationHierarchy): number {
   switch (h.type) {
-    case 'rows': return h.rows[0]!.length; // value, its levels, then '*' (dropped again if the last level is one value)
+    case 'rows': return h.rows[0]!.length - (rowsTop(h) === undefined ? 0 : 1);
     case 'intervals': return h.widths.length + 1;
     case 'dates': return h.units.length + 1;
     case 'mask': return h.chars + 1;

@@ -45,6 +45,7 @@ export interface PrivacyReport {
   /** Per quasi-identifier: the level chosen, of how many (0 = as is, the last = '*'). */
   levels: Record<string, { level: number; height: number; hierarchy: GeneralisationHierarchy['type'] }>;
   suppressed: number;
+  /** Equivalence classes of the records kept (the suppressed ones are not counted). */
   classes: number;
   /** Average over quasi-identifier cells of (leaves under the value - 1) / (domain - 1), suppressed cells 1. */
   informationLoss: number;
@@ -256,7 +257,12 @@ function reportOf(plan: PrivacyPlan, model: Model, result: { levels: number[]; e
   const e = result.evaluation;
   const sensitive = plan.sensitive ?? [];
   let discernability = e.suppressed * model.records;
-  for (let c = 0; c < e.classes; c++) if (!e.failed[c]) discernability += e.classSize[c]! ** 2;
+  let kept = 0;
+  for (let c = 0; c < e.classes; c++) {
+    if (e.failed[c]) continue;
+    discernability += e.classSize[c]! ** 2;
+    kept++;
+  }
   const bottomSizes = model.bottom.counts;
   return {
     records: model.records,
@@ -272,7 +278,7 @@ function reportOf(plan: PrivacyPlan, model: Model, result: { levels: number[]; e
     },
     levels: Object.fromEntries(plan.quasiIdentifiers.map((q, c) => [q.column, { level: result.levels[c]!, height: model.hierarchies[c]!.height, hierarchy: q.hierarchy.type }])),
     suppressed: e.suppressed,
-    classes: e.classes,
+    classes: kept,
     informationLoss: e.loss,
     discernability,
     risk: {
