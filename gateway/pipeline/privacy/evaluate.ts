@@ -71,25 +71,52 @@ export function bottomOf(columns: readonly Int32Array[], records: number): Botto
 }
 
 /**
- * Evaluates the node whose level per quasi-identifier is `levels`. `scratch` is reused between
- * calls (one lattice search evaluates many nodes of the same bottom).
+ * A node's equivalence classes: their tuples of codes at the node's levels, their sizes, and the
+ * class of every bottom tuple. Any node can be evaluated from any snapshot below it (each of its
+ * levels at most the node's): classes only merge on the way up.
+ */
+export interface Snapshot {
+  levels: Int32Array;
+  classes: number;
+  /** classes x columns codes at `levels`, row-major. */
+  tuples: Int32Array;
+  size: Int32Array;
+  /** The class of each bottom tuple. */
+  classOf: Int32Array;
+}
+
+/** The bottom as a snapshot: every distinct tuple its own class. */
+export function bottomSnapshot(bottom: Bottom): Snapshot {
+  return {
+    levels: new Int32Array(bottom.columns), classes: bottom.tuples, tuples: bottom.codes, size: bottom.counts,
+    classOf: Int32Array.from({ length: bottom.tuples }, (_, i) => i),
+  };
+}
+
+/**
+ * Evaluates the node whose level per quasi-identifier is `levels`, from `from` (a snapshot at or
+ * below it): the cost is one hash of each of `from`'s classes, not of every tuple. `scratch` is
+ * reused between calls (one lattice search evaluates many nodes of the same bottom).
  */
 export function evaluate(
-  bottom: Bottom, hierarchies: readonly CompiledHierarchy[], sensitive: readonly SensitiveCodes[], limits: ModelLimits, levels: ArrayLike<number>, scratch: Scratch,
-): Evaluation {
+  bottom: Bottom, hierarchies: readonly CompiledHierarchy[], sensitive: readonly SensitiveCodes[], limits: ModelLimits, levels: ArrayLike<number>, from: Snapshot, scratch: Scratch,
+): Evaluation & { snapshot: Snapshot } {
   const q = bottom.columns;
-  const maps = hierarchies.map((h, c) => h.map[levels[c]!]!);
-  const table = scratch.table(q, bottom.tuples);
-  const classOf = new Int32Array(bottom.tuples);
+  const up = hierarchies.map((h, c) => scratch.lift(h, c, from.levels[c]!, levels[c]!));
+  const table = scratch.table(q, from.classes);
+  const remap = new Int32Array(from.classes);
   const tuple = new Int32Array(q);
-  for (let t = 0; t < bottom.tuples; t++) {
-    const at = t * q;
-    for (let c = 0; c < q; c++) tuple[c] = maps[c]![bottom.codes[at + c]!]!;
-    classOf[t] = table.intern(tuple);
+  for (let i = 0; i < from.classes; i++) {
+    const at = i * q;
+    for (let c = 0; c < q; c++) tuple[c] = up[c]![from.tuples[at + c]!]!;
+    remap[i] = table.intern(tuple);
   }
   const classes = table.size;
   const classSize = new Int32Array(classes);
-  for (let t = 0; t < bottom.tuples; t++) classSize[classOf[t]!]! += bottom.counts[t]!;
+  for (let i = 0; i < from.classes; i++) classSize[remap[i]!]! += from.size[i]!;
+  const classOf = new Int32Array(bottom.tuples);
+  for (let t = 0; t < bottom.tuples; t++) classOf[t] = remap[from.classOf[t]!]!;
+  const tuples = table.keys.slice(0, classes * q);
   const failed = new Uint8Array(classes);
   for (let e = 0; e < classes; e++) if (classSize[e]! < limits.k) failed[e] = 1;
   const perClass = sensitive.map((s) => (s.l !== undefined || s.t !== undefined ? sensitiveFigures(s, classOf, classSize, classes) : undefined));
@@ -108,15 +135,15 @@ export function evaluate(
   }
   const achievedL = perClass.map((f) => extreme(f?.distinct, failed, Math.min, Number.POSITIVE_INFINITY));
   const achievedT = perClass.map((f) => extreme(f?.distance, failed, Math.max, 0));
-  // Generalised cells cost what their level costs; each suppressed cell costs 1.
+  // Generalised cells cost what their generalised value costs; each suppressed cell costs 1.
   let cost = suppressed * q;
-  const losses = hierarchies.map((h, c) => h.cellLoss[levels[c]!]!);
-  for (let t = 0; t < bottom.tuples; t++) {
-    if (failed[classOf[t]!]) continue;
-    const at = t * q;
+  const losses = hierarchies.map((h, c) => h.codeLoss[levels[c]!]!);
+  for (let e = 0; e < classes; e++) {
+    if (failed[e]) continue;
+    const at = e * q;
     let cell = 0;
-    for (let c = 0; c < q; c++) cell += losses[c]![bottom.codes[at + c]!]!;
-    cost += cell * bottom.counts[t]!;
+    for (let c = 0; c < q; c++) cell += losses[c]![tuples[at + c]!]!;
+    cost += cell * classSize[e]!;
   }
   const cells = bottom.records * q;
   return {
@@ -130,6 +157,7 @@ export function evaluate(
     achievedK: achievedK === Number.POSITIVE_INFINITY ? 0 : achievedK,
     achievedL,
     achievedT,
+    snapshot: { levels: Int32Array.from(levels), classes, tuples, size: classSize, classOf },
   };
 }
 
@@ -206,6 +234,21 @@ function orderedDistance(s: SensitiveCodes, hist: Float64Array, size: number, by
 /** Buffers one search reuses across its evaluations. */
 export class Scratch {
   private current: TupleTable | undefined;
+  private readonly lifts = new Map<string, Int32Array>();
+
+  /** Column `c`'s codes at level `from` to its codes at level `to` (from <= to). */
+  lift(h: CompiledHierarchy, c: number, from: number, to: number): Int32Array {
+    const key = `${c}:${from}:${to}`;
+    let up = this.lifts.get(key);
+    if (!up) {
+      up = new Int32Array(h.labels[from]!.length);
+      const a = h.map[from]!;
+      const b = h.map[to]!;
+      for (let v = 0; v < a.length; v++) up[a[v]!] = b[v]!;
+      this.lifts.set(key, up);
+    }
+    return up;
+  }
 
   table(q: number, capacity: number): TupleTable {
     if (!this.current || this.current.columns !== q || this.current.capacity < capacity) this.current = new TupleTable(q, capacity);

@@ -20,6 +20,8 @@ export interface CompiledHierarchy {
    * generalised value - 1) / (domain size - 1), where the domain is the values seen.
    */
   readonly cellLoss: readonly Float64Array[];
+  /** Per level: the same loss by the level's code (what a cell generalised to that code costs). */
+  readonly codeLoss: readonly Float64Array[];
 }
 
 /** Compiles `h` for the distinct values of a column (by code), each given as its text and raw value. */
@@ -48,14 +50,13 @@ export function compileHierarchy(h: GeneralisationHierarchy, values: readonly Ce
     labels.push(names);
   }
   const domain = values.length;
-  const cellLoss = map.map((codes, level) => {
+  const codeLoss = map.map((codes, level) => {
     const leaves = new Int32Array(labels[level]!.length);
     for (const c of codes) leaves[c]!++;
-    const loss = new Float64Array(domain);
-    if (domain > 1) for (let v = 0; v < domain; v++) loss[v] = (leaves[codes[v]!]! - 1) / (domain - 1);
-    return loss;
+    return leaves.length === 0 || domain < 2 ? new Float64Array(leaves.length) : Float64Array.from(leaves, (n) => (n - 1) / (domain - 1));
   });
-  return { height: map.length, map, labels, cellLoss };
+  const cellLoss = map.map((codes, level) => Float64Array.from(codes, (c) => codeLoss[level]![c]!));
+  return { height: map.length, map, labels, cellLoss, codeLoss };
 }
 
 // A rows hierarchy whose last column is one value for all rows has its own top; otherwise '*' is

@@ -15,7 +15,7 @@ import { DataportError } from '../../../crypto/errors.js';
 import type { GeneralisationHierarchy, PrivacyPlan } from '../../../policies/pipeline/models.js';
 import type { BatchStage } from '../stage.js';
 import { ColumnEncoder } from './encode.js';
-import { bottomOf, evaluate, Scratch, type Bottom, type Evaluation, type SensitiveCodes } from './evaluate.js';
+import { bottomOf, bottomSnapshot, evaluate, Scratch, type Bottom, type Evaluation, type SensitiveCodes } from './evaluate.js';
 import { compileHierarchy, TOP, type CompiledHierarchy } from './hierarchy.js';
 import { searchLattice } from './search.js';
 
@@ -68,7 +68,7 @@ export function createPrivacyStage(plan: PrivacyPlan, options: PrivacyStageOptio
         const started = performance.now();
         const model = compile(plan, read);
         const result = model.records === 0
-          ? { levels: model.hierarchies.map(() => 0), evaluation: evaluate(model.bottom, model.hierarchies, model.sensitive, model.limits, model.hierarchies.map(() => 0), new Scratch()), nodes: 1, evaluated: 1, monotone: true }
+          ? { levels: model.hierarchies.map(() => 0), evaluation: evaluate(model.bottom, model.hierarchies, model.sensitive, model.limits, model.hierarchies.map(() => 0), bottomSnapshot(model.bottom), new Scratch()), nodes: 1, evaluated: 1, monotone: true }
           : searchLattice(model.bottom, model.hierarchies, model.sensitive, model.limits, plan.quasiIdentifiers.map((q) => q.column));
         const milliseconds = performance.now() - started;
         report = reportOf(plan, model, result, milliseconds, (await stat(spool)).size);

@@ -10,8 +10,11 @@
 // as ARX's Flash does, a binary search up a path from it finds the highest failing node on the
 // path, and every node that one dominates is skipped unevaluated.
 import { DataportError } from '../../../crypto/errors.js';
-import { evaluate, Scratch, type Bottom, type Evaluation, type ModelLimits, type SensitiveCodes } from './evaluate.js';
+import { bottomSnapshot, evaluate, Scratch, type Bottom, type Evaluation, type ModelLimits, type SensitiveCodes, type Snapshot } from './evaluate.js';
 import type { CompiledHierarchy } from './hierarchy.js';
+
+/** Snapshots kept for later evaluations to start from (each holds a class per bottom tuple). */
+const SNAPSHOTS = 12;
 
 /** More nodes than this and the search is refused: fewer quasi-identifiers or levels are needed. */
 export const MAX_LATTICE_NODES = 4_000_000;
@@ -66,22 +69,34 @@ export function searchLattice(
 
   const monotone = !(limits.maxSuppressed > 0 && sensitive.some((s) => s.t !== undefined));
   const scratch = new Scratch();
-  const results = new Map<number, Evaluation>();
   let evaluated = 0;
   let best: { id: number; evaluation: Evaluation } | undefined;
-  const run = (id: number): Evaluation => {
-    let e = results.get(id);
-    if (!e) {
-      e = evaluate(bottom, hierarchies, sensitive, limits, levelsOf(id), scratch);
+  // Evaluations start from the smallest snapshot below the node: the bottom, or a node evaluated
+  // before (the probes up one path each start from the one below).
+  const base = bottomSnapshot(bottom);
+  const snapshots: Snapshot[] = [];
+  const below = (levels: Int32Array): Snapshot => {
+    let pick = base;
+    for (const s of snapshots) if (s.classes < pick.classes && s.levels.every((l, c) => l <= levels[c]!)) pick = s;
+    return pick;
+  };
+  const verdicts = new Map<number, boolean>();
+  const run = (id: number): boolean => {
+    let satisfied = verdicts.get(id);
+    if (satisfied === undefined) {
+      const levels = levelsOf(id);
+      const e = evaluate(bottom, hierarchies, sensitive, limits, levels, below(levels), scratch);
+      snapshots.push(e.snapshot);
+      if (snapshots.length > SNAPSHOTS) snapshots.shift();
       evaluated++;
-      // Only the verdict is needed again; the class arrays (the best keeps its own) are let go.
-      results.set(id, { ...e, classOf: EMPTY_INT, failed: EMPTY_BYTE, classSize: EMPTY_INT });
+      satisfied = e.satisfied;
+      verdicts.set(id, satisfied);
       // Equal loss: the less generalised node (its values say more) wins.
-      if (e.satisfied && (!best || e.loss < best.evaluation.loss - EPSILON || (e.loss <= best.evaluation.loss + EPSILON && height[id]! < height[best.id]!))) {
+      if (satisfied && (!best || e.loss < best.evaluation.loss - EPSILON || (e.loss <= best.evaluation.loss + EPSILON && height[id]! < height[best.id]!))) {
         best = { id, evaluation: e };
       }
     }
-    return e;
+    return satisfied;
   };
   // The highest failing nodes found: everything they dominate fails too.
   const failing: Int32Array[] = [];
@@ -91,14 +106,14 @@ export function searchLattice(
     if (best && (bound[id]! > best.evaluation.loss + EPSILON || (bound[id]! >= best.evaluation.loss - EPSILON && height[id]! >= height[best.id]!))) break;
     const levels = levelsOf(id);
     if (monotone && dominated(levels)) continue;
-    if (run(id).satisfied || !monotone) continue;
+    if (run(id) || !monotone) continue;
     // Climb: the cheapest path to the top, binary-searched for its last failing node.
     const path = pathUp(levels, heights, columnLoss, stride);
     let lo = 0; // fails
     let hi = path.length; // first node known to satisfy (path.length: none)
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
-      if (run(path[mid]!).satisfied) hi = mid;
+      if (run(path[mid]!)) hi = mid;
       else lo = mid;
     }
     const top = levelsOf(path[lo]!);
@@ -110,9 +125,6 @@ export function searchLattice(
   }
   return { levels: Array.from(levelsOf(best.id)), evaluation: best.evaluation, nodes, evaluated, monotone };
 }
-
-const EMPTY_INT = new Int32Array(0);
-const EMPTY_BYTE = new Uint8Array(0);
 
 // From `levels` to the top, one level at a time, each time raising the column whose next level
 // adds the least loss (ties: the first column): the path ARX's Flash climbs, by loss.
