@@ -184,6 +184,77 @@ t.test('the real CDISC DM file goes through the same pipeline', { skip: existsSy
   t.match(await completed, { rowsOut: 306 });
 });
 
+/** A privacy model on the trial's quasi-identifiers: k = 5, 2% suppression. */
+function privateOffer() {
+  return {
+    ...offer(),
+    obligation: [{
+      action: 'anonymize',
+      [PIPELINE]: {
+        columns: { USUBJID: [{ op: 'pseudonymize', length: 16 }] },
+        privacy: {
+          k: 5, suppressionLimit: 0.02,
+          quasiIdentifiers: [
+            { column: 'SITEID', hierarchy: { type: 'mask', chars: 2 } },
+            { column: 'AGE', hierarchy: { type: 'intervals', widths: [5, 10, 20] } },
+            { column: 'SEX', hierarchy: { type: 'suppress' } },
+          ],
+        },
+      },
+    }],
+  };
+}
+
+/** Smallest class over the quasi-identifiers of the rows received, records starred in all of them left out. */
+function smallestClass(got: RecordBatch[]): { smallest: number; suppressed: number } {
+  const classes = new Map<string, number>();
+  let suppressed = 0;
+  for (const b of got) {
+    for (const r of b.toArray()) {
+      const key = [r.SITEID, r.AGE, r.SEX];
+      if (key.every((v) => v === '*')) suppressed++;
+      else classes.set(JSON.stringify(key), (classes.get(JSON.stringify(key)) ?? 0) + 1);
+    }
+  }
+  return { smallest: Math.min(...classes.values()), suppressed };
+}
+
+t.test('a privacy model in the agreement: the consumer receives k-anonymous rows and the completion reports the model', async (t) => {
+  const { consumer, agreement } = await world(t, { rows: 2500, offer: privateOffer() });
+  const { batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  const got = await collect(batches);
+  t.equal(got.reduce((n, b) => n + b.numRows, 0), 2500, 'every record, suppressed ones included');
+  t.same(got[0]!.schema.fields.map((f) => f.name), ['USUBJID', 'SITEID', 'AGE', 'SEX']);
+  const { smallest, suppressed } = smallestClass(got);
+  t.ok(smallest >= 5, `smallest class received: ${smallest}`);
+  t.ok(suppressed <= 50, `${suppressed} records suppressed, at most 2%`);
+  const done = await completed;
+  const report = done.report as { privacy: { achieved: { k: number }; suppressed: number; records: number } };
+  t.equal(report.privacy.achieved.k, smallest);
+  t.equal(report.privacy.suppressed, suppressed);
+  t.equal(report.privacy.records, 2500);
+});
+
+t.test('a privacy-model transfer suspended and resumed: read again from the start, every row once, the same levels', async (t) => {
+  const { app, consumer, agreement } = await world(t, { rows: 5000, batchRows: 500, offer: privateOffer() });
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
+  const first: RecordBatch[] = [];
+  for await (const b of batches) {
+    first.push(b);
+    if (first.length === 3) {
+      await consumer.transfers.send(providerPid, 'TransferSuspensionMessage', { code: 'pause', reason: ['consumer asked'] });
+      break;
+    }
+  }
+  await until(() => (app.state.transfers.get(providerPid)?.state === 'SUSPENDED' && !app.transfers.streams.has(providerPid) ? true : undefined));
+  const sent = app.state.transfers.get(providerPid)!.rowsOut;
+  const rest = await collect(await consumer.transfers.resume(providerPid));
+  t.equal(sent + rest.reduce((n, b) => n + b.numRows, 0), 5000, 'every row exactly once across the two streams');
+  const levels = (b: RecordBatch) => b.schema.fields.map((f) => f.metadata.get('dataport:privacy') ?? null);
+  t.same(levels(rest[0]!), levels(first[0]!), 'the resumed run chose the same levels');
+  t.match(await completed, { rowsOut: 5000 });
+});
+
 async function until<X>(f: () => X | undefined, ms = 5000): Promise<X> {
   const end = Date.now() + ms;
   for (;;) {
