@@ -97,7 +97,7 @@ function* nodes(heights: number[]): Generator<number[]> {
 const PROVINCES = ['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65'];
 const REGION: Record<string, string> = { 1: 'North', 2: 'Northeast', 3: 'East', 4: 'Central-South', 5: 'Southwest', 6: 'Northwest' };
 const OCCUPATIONS = Array.from({ length: 24 }, (_, i) => `occ-${String(i).padStart(2, '0')}`);
-const SYNTHETIC_QUASI: QuasiIdentifier[] = [
+export const SYNTHETIC_QUASI: QuasiIdentifier[] = [
   { column: 'age', hierarchy: { type: 'intervals', widths: [5, 10, 20, 40] } },
   { column: 'sex', hierarchy: { type: 'suppress' } },
   { column: 'postcode', hierarchy: { type: 'mask', chars: 4 } },
@@ -120,7 +120,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function* syntheticBatches(records: number, batchRows = 65_536): Generator<RecordBatch> {
+export function* syntheticBatches(records: number, batchRows = 65_536): Generator<RecordBatch> {
   const rand = prng(20261127);
   const zipf = (n: number) => Math.min(n - 1, Math.floor(n * rand() ** 3)); // skewed: small indices common
   for (let at = 0; at < records; at += batchRows) {

@@ -104,13 +104,7 @@ export function evaluate(
   const q = bottom.columns;
   const up = hierarchies.map((h, c) => scratch.lift(h, c, from.levels[c]!, levels[c]!));
   const table = scratch.table(q, from.classes);
-  const remap = new Int32Array(from.classes);
-  const tuple = new Int32Array(q);
-  for (let i = 0; i < from.classes; i++) {
-    const at = i * q;
-    for (let c = 0; c < q; c++) tuple[c] = up[c]![from.tuples[at + c]!]!;
-    remap[i] = table.intern(tuple);
-  }
+  const remap = lifted(from, up, table);
   const classes = table.size;
   const classSize = new Int32Array(classes);
   for (let i = 0; i < from.classes; i++) classSize[remap[i]!]! += from.size[i]!;
@@ -135,16 +129,8 @@ export function evaluate(
   }
   const achievedL = perClass.map((f) => extreme(f?.distinct, failed, Math.min, Number.POSITIVE_INFINITY));
   const achievedT = perClass.map((f) => extreme(f?.distance, failed, Math.max, 0));
-  // Generalised cells cost what their generalised value costs; each suppressed cell costs 1.
-  let cost = suppressed * q;
   const losses = hierarchies.map((h, c) => h.codeLoss[levels[c]!]!);
-  for (let e = 0; e < classes; e++) {
-    if (failed[e]) continue;
-    const at = e * q;
-    let cell = 0;
-    for (let c = 0; c < q; c++) cell += losses[c]![tuples[at + c]!]!;
-    cost += cell * classSize[e]!;
-  }
+  const cost = suppressed * q + generalisationCost(tuples, classSize, failed, losses);
   const cells = bottom.records * q;
   return {
     satisfied: suppressed <= limits.maxSuppressed,
@@ -159,6 +145,35 @@ export function evaluate(
     achievedT,
     snapshot: { levels: Int32Array.from(levels), classes, tuples, size: classSize, classOf },
   };
+}
+
+// Each of `from`'s classes lifted to the node's levels and interned: its class at the node.
+// (A function of its own: V8 optimises this hot loop far better apart than inside evaluate.)
+function lifted(from: Snapshot, up: readonly Int32Array[], table: TupleTable): Int32Array {
+  const q = up.length;
+  const remap = new Int32Array(from.classes);
+  const tuple = new Int32Array(q);
+  const codes = from.tuples;
+  for (let i = 0; i < from.classes; i++) {
+    const at = i * q;
+    for (let c = 0; c < q; c++) tuple[c] = up[c]![codes[at + c]!]!;
+    remap[i] = table.intern(tuple);
+  }
+  return remap;
+}
+
+/** Sum over the cells of the classes kept of what their generalised value costs. */
+function generalisationCost(tuples: Int32Array, size: Int32Array, failed: Uint8Array, losses: readonly Float64Array[]): number {
+  const q = losses.length;
+  let cost = 0;
+  for (let e = 0; e < size.length; e++) {
+    if (failed[e]) continue;
+    const at = e * q;
+    let cell = 0;
+    for (let c = 0; c < q; c++) cell += losses[c]![tuples[at + c]!]!;
+    cost += cell * size[e]!;
+  }
+  return cost;
 }
 
 function extreme(values: ArrayLike<number> | undefined, failed: Uint8Array, pick: (a: number, b: number) => number, none: number): number {
@@ -280,9 +295,15 @@ class TupleTable {
   /** The id of `tuple`, added if new. */
   intern(tuple: Int32Array): number {
     const q = this.columns;
-    let h = 0x811c9dc5;
-    for (let c = 0; c < q; c++) h = Math.imul(h ^ tuple[c]!, 0x01000193);
-    h ^= h >>> 15;
+    // Small codes in every column: mix each in, then murmur3's finaliser, so that linear probing
+    // does not run into long clusters.
+    let h = 0x9747b28c;
+    for (let c = 0; c < q; c++) h = Math.imul(h ^ tuple[c]!, 0xcc9e2d51) ^ (h >>> 15);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     let slot = h & this.mask;
     for (;;) {
       const id = this.slots[slot]! - 1;
