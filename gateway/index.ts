@@ -8,3 +8,6 @@ export { readKeyFile, writeKeyFile, loadOrCreateKeyFile } from './key-file.js';
 export { toDataportError } from './errors-plugin.js';
 export { detectIdentifiers, type IdentifierSpan, type IdentifierType, type DetectOptions } from './pipeline/detect/index.js';
 export { createPipeline, type Pipeline, type PipelineReport } from './pipeline/apply.js';
+export { FormatTokenizer, tokenizeResidentId, tokenizeVin, tokenizeUscc, type FormatTokenizerOptions } from './pipeline/detect/index.js';
+export type { TokenKind } from '../policies/pipeline/models.js';
+export { scanColumns, type ColumnScan, type ScanOptions } from './pipeline/scan.js';

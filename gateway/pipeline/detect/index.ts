@@ -15,6 +15,7 @@ export { residentIdCheckChar } from './resident-id.js';
 export { usccCheckChar } from './uscc.js';
 export { vinCheckDigit } from './vin.js';
 export { passesLuhn } from './bank-card.js';
+export { FormatTokenizer, tokenizeResidentId, tokenizeUscc, tokenizeVin, type FormatTokenizerOptions } from './fpe.js';
 
 export interface DetectOptions {
   /** The last birth date a resident id may carry (its UTC day); defaults to now. */

@@ -4,6 +4,7 @@ import type { DataType } from 'apache-arrow';
 import { BucketTime } from './bucket-time.js';
 import { DateShift } from './date-shift.js';
 import { invalidStep, quote, stepWhere } from './errors.js';
+import { FormatToken } from './format-token.js';
 import { Geohash } from './geohash.js';
 import { Grid } from './grid.js';
 import { Hierarchy } from './hierarchy.js';
@@ -12,6 +13,7 @@ import { Laplace } from './laplace.js';
 import { Mask } from './mask.js';
 import { Pseudonymize } from './pseudonymize.js';
 import { Redact } from './redact.js';
+import { ScrubText } from './scrub-text.js';
 import { Suppress } from './suppress.js';
 import { TopBottomCode } from './top-bottom-code.js';
 import { TruncateDate } from './truncate-date.js';
@@ -33,6 +35,8 @@ export function compileStep(step: Step, ctx: StepContext, inputType: DataType): 
     case 'redact': return new Redact(step, ctx, inputType);
     case 'suppress': return new Suppress(step, ctx, inputType);
     case 'laplace': return new Laplace(step, ctx, inputType);
+    case 'scrubText': return new ScrubText(step, ctx, inputType);
+    case 'formatToken': return new FormatToken(step, ctx, inputType);
     default: {
       // A plan from an untrusted or newer source: an op this gateway does not know fails closed.
       const op = (step as { op?: unknown }).op;
@@ -41,7 +45,7 @@ export function compileStep(step: Step, ctx: StepContext, inputType: DataType): 
   }
 }
 
-export { BucketTime, DateShift, Geohash, Grid, Hierarchy, Interval, Laplace, Mask, Pseudonymize, Redact, Suppress, TopBottomCode, TruncateDate };
+export { BucketTime, DateShift, FormatToken, Geohash, Grid, Hierarchy, Interval, Laplace, Mask, Pseudonymize, Redact, ScrubText, Suppress, TopBottomCode, TruncateDate };
 export { TokenCache } from './token-cache.js';
 export { keyedHash, DEFAULT_HMAC_BACKEND, type HmacBackend, type KeyedHash } from './keyed-hash.js';
 export { encode as geohashEncode } from './geohash.js';
