@@ -81,6 +81,7 @@ export function derivePlan(input: PlanDerivationInput): PlanDerivation {
     foldLongitudes(decisions);
     subjectColumn = subjectOf(spec, fields, decisions);
     keepQuasiIdentifiers(spec, fields, decisions, subjectColumn);
+    demandedModel(anonymize, spec.privacy?.rule);
     stages = {
       ...(spec.trajectory && { trajectory: structuredClone(spec.trajectory.rule) }),
       ...(spec.privacy && { privacy: structuredClone(spec.privacy.rule) }),
@@ -219,6 +220,22 @@ function subjectOf(spec: MergedSpec, fields: readonly DatasetField[], decisions:
     decisions.set(subject, { rule: d.rule, column: drop(subject, `${subject} names the data subject (the plan's subjectColumn) and may leave only pseudonymised, redacted or suppressed, but ${d.rule} ${did}`) });
   }
   return subject;
+}
+
+// An anonymize duty's kAnonymity / lDiversity constraints (ODRL parameters k and l) are promises
+// to the data subjects: the privacy model must deliver at least as much, or there is no plan.
+function demandedModel(duties: PlanDerivationInput['duties'], model: PrivacyPlan | undefined): void {
+  for (const [i, d] of duties.entries()) {
+    const duty = d.origin ?? `anonymize duty ${i}`;
+    const k = d.parameters['k'];
+    const l = d.parameters['l'];
+    if (typeof k === 'number' && k > 1 && !(model && model.k >= k)) {
+      throw invalid(`${duty} demands k-anonymity with k >= ${k}, but ${model ? `its privacy model has k ${model.k}` : 'its pipeline has no privacy model'}`);
+    }
+    if (typeof l === 'number' && l > 1 && !(model?.sensitive ?? []).some((s) => (s.l ?? 0) >= l)) {
+      throw invalid(`${duty} demands l-diversity with l >= ${l}, but ${model ? 'no sensitive attribute of its privacy model has such an l' : 'its pipeline has no privacy model'}`);
+    }
+  }
 }
 
 // A quasi-identifier of the privacy model leaves generalised by it, so its column entry is keep:

@@ -77,10 +77,26 @@ t.test('a column no rule covers is dropped, and the reason names it and its role
   t.same(r.plan.columns.map((c) => c.action), ['transform', 'drop', 'drop', 'drop', 'drop']);
 });
 
-t.test('an anonymize duty without a pipeline (only k) covers no column', async (t) => {
-  const r = derive([anonymize(undefined, { k: 5 })]);
+t.test('an anonymize duty without a pipeline covers no column', async (t) => {
+  const r = derive([anonymize(undefined)]);
   t.same(r.report.map((x) => x.rule), ['default: drop', 'default: drop', 'default: drop', 'default: drop', 'default: drop']);
   t.same(r.plan.columns.map((c) => c.action), ['drop', 'drop', 'drop', 'drop', 'drop']);
+});
+
+t.test('a duty demanding k-anonymity (kAnonymity constraint) without a privacy model that delivers it: no plan', async (t) => {
+  t.throws(() => derive([anonymize(undefined, { k: 5 })]), { code: 'DP_ERR_VALIDATION', message: /demands k-anonymity with k >= 5, but its pipeline has no privacy model/ });
+  const model = { k: 3, suppressionLimit: 0, quasiIdentifiers: [{ column: 'AGE', hierarchy: { type: 'suppress' } }] };
+  t.throws(() => derive([anonymize({ privacy: model }, { k: 5 })]), { message: /its privacy model has k 3/ });
+  t.throws(() => derive([anonymize({ privacy: { ...model, k: 5 } }, { k: 5, l: 2 })]), { message: /demands l-diversity with l >= 2/ });
+});
+
+t.test('a privacy model in the duty: copied into the plan, its quasi-identifiers kept for it to generalise', async (t) => {
+  const model = { k: 5, suppressionLimit: 0.02, quasiIdentifiers: [{ column: 'AGE', hierarchy: { type: 'intervals', widths: [10] } }] };
+  const r = derive([anonymize({ privacy: model }, { k: 5 })]);
+  t.same(r.plan.privacy, model);
+  t.same(r.plan.columns.find((c) => c.name === 'AGE'), { name: 'AGE', action: 'keep' });
+  t.match(r.report.find((x) => x.column === 'AGE'), { decision: 'keep', rule: /^privacy\.quasiIdentifiers/ });
+  t.throws(() => derive([anonymize({ privacy: model, columns: { AGE: [{ op: 'interval', width: 5 }] } })]), { message: /quasi-identifier of the privacy model .* but columns\.AGE says transform/ });
 });
 
 t.test('with no anonymize duty every column is dropped', async (t) => {

@@ -47,7 +47,7 @@ t.test('CDISC DM with a pharma specification gives the expected plan', async (t)
     agreementId: 'urn:uuid:agreement-dm',
     datasetId: dm.id,
     fields: dm.schema.fields,
-    duties: [{ action: 'anonymize', parameters: { k: 5, pipeline: pharmaSpec } }, { action: 'delete', parameters: { retention: 'P1Y' } }],
+    duties: [{ action: 'anonymize', parameters: { pipeline: pharmaSpec } }, { action: 'delete', parameters: { retention: 'P1Y' } }],
   });
   t.same(plan, {
     version: 1,
@@ -118,7 +118,7 @@ t.test('vehicle telemetry gives the expected plan, which passes validatePlan', a
     agreementId: 'urn:uuid:agreement-telemetry',
     datasetId: 'fleet-telemetry-2025',
     fields: telemetry,
-    duties: [{ action: 'anonymize', parameters: { k: 10, pipeline: telemetrySpec } }],
+    duties: [{ action: 'anonymize', parameters: { pipeline: telemetrySpec } }],
   });
   const expected = {
     version: 1,
