@@ -28,7 +28,7 @@ export interface Anonymizer {
 
 export function createAnonymizer(plan: PipelinePlan, secret: Uint8Array, options: AnonymizerOptions = {}): Anonymizer {
   const columns = createPipeline(plan, secret, options); // checks the plan and the secret first
-  const trajectory = plan.trajectory ? createTrajectoryStage(plan.trajectory) : undefined;
+  const trajectory = plan.trajectory ? createTrajectoryStage(plan.trajectory, { order: plan.trajectory.order ?? 'any' }) : undefined;
   const privacy = plan.privacy ? createPrivacyStage(plan.privacy, { spoolDir: options.spoolDir ?? tmpdir() }) : undefined;
   const stages: BatchStage<unknown>[] = [trajectory, privacy].filter((s) => s !== undefined);
   return {

@@ -26,6 +26,12 @@ export interface TrajectoryPlan {
   trimSeconds?: number;
   /** GeoJSON: a Polygon, MultiPolygon, Feature or FeatureCollection of them; points inside are dropped. */
   geofences?: GeoJsonObject;
+  /**
+   * How the input is ordered: 'vehicle' (all of one vehicle's points together), 'time' (all points
+   * by time) or 'any' (default). With an order a trip ends as soon as the stream passes it, so the
+   * stage holds a batch or two; with 'any' a trip ends only at its vehicle's next point or the end.
+   */
+  order?: 'any' | 'vehicle' | 'time';
 }
 
 export type GeoJsonObject = { type: string; [key: string]: unknown };
@@ -83,6 +89,10 @@ export const TRAJECTORY_SCHEMA = {
       type: 'object',
       properties: { type: { enum: ['Polygon', 'MultiPolygon', 'Feature', 'FeatureCollection'] } },
       required: ['type'],
+    },
+    order: {
+      description: "How the input is ordered: 'vehicle' (each vehicle's points together, in time order), 'time' (all points in time order) or 'any' (default). With an order, a trip ends as soon as the stream has passed it and the stage holds a batch or two; a stream that breaks the order it declared fails. With 'any', a trip ends only at its vehicle's next point or at the end of the stream.",
+      enum: ['any', 'vehicle', 'time'],
     },
   },
   required: ['vehicleColumn', 'timeColumn', 'latColumn', 'lonColumn', 'tripGapSeconds'],
