@@ -4,6 +4,9 @@ const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promis
   negotiation: () => import('./negotiation.js'),
   transforms: () => import('./transforms.js'),
   dataplane: () => import('./dataplane.js'),
+  detect: () => import('./detect.js'),
+  kanon: () => import('./kanon.js'),
+  trajectory: () => import('./trajectory.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

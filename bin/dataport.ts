@@ -11,6 +11,7 @@ import { verifyLedger } from '../gateway/ledger/verify.js';
 import { showLedger } from './ledger-show.js';
 import { VERSION } from '../gateway/version.js';
 import { CONNECTOR_COMMANDS, connectorCommand, UsageError } from './connector-commands.js';
+import { anonymizeCommand } from './anonymize.js';
 
 const USAGE = `dataport ${VERSION}: privacy-preserving cross-border data gateway
 
@@ -23,6 +24,9 @@ Usage:
                                             (K: the signer's did:key or signed-note verifier key)
   dataport ledger show <dir> [--from N] [--limit M] [--json]
                                             print entries
+  dataport anonymize --plan plan.json --in FILE --out FILE [--report report.json]
+                                            run a pipeline plan over a local file (CSV, NDJSON,
+                                            Dataset-JSON, Arrow), offline; see anonymize --help
 
 Connector (every command takes --gateway URL --identity key.json, and --json for machine output):
   dataport register --profile profile.json [--callback URL]
@@ -122,6 +126,8 @@ async function main(argv: string[]): Promise<number> {
       }
       throw new UsageError(`unknown ledger command ${sub ?? '(none)'}`);
     }
+    case 'anonymize':
+      return anonymizeCommand(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);
