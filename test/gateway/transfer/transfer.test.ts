@@ -367,7 +367,7 @@ t.test('bad data mid-stream: the batches before it arrive, nothing after, and th
   t.equal(rows, 1000);
 });
 
-t.test('GeoLife traces through the gateway: user pseudonymised, positions as geohash cells, times in minute buckets', { skip: existsSync(join(repoRoot, '..', 'shared', 'data', 'geolife', 'plt')) ? false : 'no ../shared/data here' }, async (t) => {
+t.test('GeoLife traces through the gateway: trip ends trimmed, user pseudonymised, positions as geohash cells, times in minute buckets', { skip: existsSync(join(repoRoot, '..', 'shared', 'data', 'geolife', 'plt')) ? false : 'no ../shared/data here' }, async (t) => {
   const gps = [
     { name: 'user_id', type: 'utf8', role: 'direct-identifier' },
     { name: 'tracked_at', type: 'timestamp[ms]', role: 'quasi-identifier' },
@@ -394,23 +394,27 @@ t.test('GeoLife traces through the gateway: user pseudonymised, positions as geo
     obligation: [{ action: 'anonymize', [PIPELINE]: {
       columns: { user_id: [{ op: 'pseudonymize', length: 16 }], tracked_at: [{ op: 'bucketTime', seconds: 60 }], latitude: [{ op: 'geohash', precision: 6, lonColumn: 'longitude' }], longitude: 'drop' },
       roles: { other: 'keep' },
+      trajectory: { vehicleColumn: 'user_id', timeColumn: 'tracked_at', latColumn: 'latitude', lonColumn: 'longitude', tripGapSeconds: 300, trimMetres: 200, order: 'vehicle' },
     } }],
   };
   await provider.publish({ id: 'traces', title: 'GeoLife traces', schema: { fields: gps }, subjects: 11, source: { format: 'gps-trace' }, offers: [o] });
   const agreement = await consumer.negotiate({ datasetId: 'traces', offer: o, purpose: 'research' });
   const { batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
   const got = await collect(batches);
-  t.equal(got.reduce((n, b) => n + b.numRows, 0), 164531, 'every GeoLife point');
+  // 481 trips of 11 users (gap 300 s): the points within 200 m of a trip's start or end stay home.
+  t.equal(got.reduce((n, b) => n + b.numRows, 0), 96128, 'the GeoLife points more than 200 m from both ends of their trip');
   t.same(got[0]!.schema.fields.map((f) => f.name), ['user_id', 'tracked_at', 'latitude', 'altitude_m'], 'longitude dropped');
   const users = new Set(got.flatMap((b) => [...b.getChild('user_id')!].map(String)));
   t.equal(users.size, 11, 'one token per user');
   t.notOk([...users].some((u) => /^\d{3}$/.test(u)), 'no GeoLife user number left');
   const cells = got.flatMap((b) => [...b.getChild('latitude')!].map(String));
-  t.ok(cells.filter((c) => c.startsWith('wx4')).length / cells.length > 0.9, 'most cells are Beijing geohashes (wx4...)');
+  t.ok(cells.filter((c) => c.startsWith('wx4')).length / cells.length > 0.5, 'most cells are Beijing geohashes (wx4...)');
   t.ok(cells.every((c) => /^[0-9b-hjkmnp-z]{6}$/.test(c) || c === 'null'), 'precision-6 geohash strings');
   const times = got.flatMap((b) => [...b.getChild('tracked_at')!].map((x) => Number(x)));
   t.ok(times.every((ms) => Number.isNaN(ms) || ms % 60000 === 0), 'times floored to the minute');
-  t.match(await completed, { rowsIn: 164531, rowsOut: 164531 });
+  const done = await completed;
+  t.match(done, { rowsIn: 164531, rowsOut: 96128 });
+  t.match(done.report, { trajectory: { vehicles: 11, trips: 481, pointsIn: 164531, pointsOut: 96128, droppedTrim: 68403 } });
 });
 
 t.test('the consumer terminates a running pull: its stream is cut, not left hanging, and the state is TERMINATED', async (t) => {
