@@ -12,6 +12,7 @@ import { RecordBatch, Utf8, vectorFromArray } from 'apache-arrow';
 import { createPipeline } from '../gateway/pipeline/apply.js';
 import { detectIdentifiers, residentIdCheckChar, usccCheckChar, vinCheckDigit } from '../gateway/pipeline/detect/index.js';
 import type { PipelinePlan, Step } from '../gateway/pipeline/transforms/types.js';
+import { seededInts } from './seeded.js';
 import { printTable, writeResults, type Row } from './report.js';
 
 const SECRET = new Uint8Array(32).fill(42);
@@ -37,18 +38,7 @@ function medians<K extends string>(runs: number, fns: Record<K, () => unknown>):
 
 // ---- the corpus -----------------------------------------------------------------------------
 
-/** mulberry32: the same corpus on every run. */
-function seeded(seed: number): (n: number) => number {
-  let a = seed;
-  return (n) => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * n);
-  };
-}
-
-type Rnd = ReturnType<typeof seeded>;
+type Rnd = ReturnType<typeof seededInts>;
 const digits = (rnd: Rnd, n: number) => Array.from({ length: n }, () => rnd(10)).join('');
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[rnd(xs.length)]!;
 
@@ -105,7 +95,7 @@ interface Corpus { notes: string[]; bytes: number; identifiers: number; identifi
 
 /** Notes of 3 to 30 fragments until `bytes` of UTF-8; one fragment in 40 names an identifier (about 1% of the characters). */
 function corpus(bytes: number): Corpus {
-  const rnd = seeded(20_260_101);
+  const rnd = seededInts(20_260_101);
   const notes: string[] = [];
   let total = 0;
   let identifiers = 0;

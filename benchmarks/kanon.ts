@@ -21,6 +21,7 @@ import { compileHierarchy } from '../gateway/pipeline/privacy/hierarchy.js';
 import { createPrivacyStage, type PrivacyReport } from '../gateway/pipeline/privacy/index.js';
 import { searchLattice } from '../gateway/pipeline/privacy/search.js';
 import type { PrivacyPlan, QuasiIdentifier } from '../policies/pipeline/models.js';
+import { seededFloats } from './seeded.js';
 import { printTable, writeResults, type Row } from './report.js';
 
 const DM = join(process.cwd(), '../shared/data/cdiscpilot01/dm.csv');
@@ -108,20 +109,9 @@ export const SYNTHETIC_QUASI: QuasiIdentifier[] = [
   { column: 'occupation', hierarchy: { type: 'rows', rows: OCCUPATIONS.map((o, i) => [o, `group-${i % 4}`, '*']) } },
 ];
 
-/** Deterministic PRNG (mulberry32), so every run measures the same table. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function* syntheticBatches(records: number, batchRows = 65_536): Generator<RecordBatch> {
-  const rand = prng(20261127);
+  const rand = seededFloats(20261127);
   const zipf = (n: number) => Math.min(n - 1, Math.floor(n * rand() ** 3)); // skewed: small indices common
   for (let at = 0; at < records; at += batchRows) {
     const n = Math.min(batchRows, records - at);
