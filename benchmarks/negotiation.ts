@@ -61,10 +61,10 @@ export async function run(args: string[]): Promise<void> {
     const provider = new Connector({ gateway: gw.base, identity: generateIdentity(new Uint8Array(32).fill(10)) });
     await provider.start();
     connectors.push(provider);
-    await provider.register({ legalName: 'Bench Hospital', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz' } });
+    await provider.register({ legalName: 'Bench Hospital', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz', artefacts: { standardContract: { filingId: 'BJ-SCC-BENCH', filedOn: '2026-01-15' }, pia: { date: new Date().toISOString().slice(0, 10) } } } });
     await provider.publish({
       id: 'bench-dm', title: 'benchmark dataset', schema: { fields: [{ name: 'USUBJID', type: 'utf8', role: 'direct-identifier' }] },
-      subjects: 1, source: { format: 'csv' }, offers: [offer],
+      subjects: 1, compliance: { importantData: 'none' }, source: { format: 'csv' }, offers: [offer],
     });
     const clients = await Promise.all(Array.from({ length: consumers }, async (_, i) => {
       const c = new Connector({ gateway: gw.base, identity: generateIdentity(new Uint8Array(32).fill(100 + i)), negotiationTimeoutMs: 60_000 });

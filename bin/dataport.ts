@@ -12,6 +12,7 @@ import { showLedger } from './ledger-show.js';
 import { VERSION } from '../gateway/version.js';
 import { CONNECTOR_COMMANDS, connectorCommand, UsageError } from './connector-commands.js';
 import { anonymizeCommand } from './anonymize.js';
+import { pathwayCommand } from './pathway.js';
 
 const USAGE = `dataport ${VERSION}: privacy-preserving cross-border data gateway
 
@@ -27,6 +28,12 @@ Usage:
   dataport anonymize --plan plan.json --in FILE --out FILE [--report report.json]
                                             run a pipeline plan over a local file (CSV, NDJSON,
                                             Dataset-JSON, Arrow), offline; see anonymize --help
+  dataport pathway --facts facts.json [--rules DIR] [--json]
+                                            the export pathway China's rules give a transfer, with
+                                            the rules that decided and what is missing
+  dataport pathway --replay <ledger dir> --seq N [--rules DIR] [--json]
+                                            take a recorded compliance decision again; exit 1 if
+                                            it no longer holds; see pathway --help
 
 Connector (every command takes --gateway URL --identity key.json, and --json for machine output):
   dataport register --profile profile.json [--callback URL]
@@ -128,6 +135,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'anonymize':
       return anonymizeCommand(rest);
+    case 'pathway':
+      return pathwayCommand(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

@@ -18,6 +18,10 @@ export interface GatewayConfig {
   publicUrl?: string;
   /** The gateway's own key; default: `<dataDir>/gateway-key.json`, created on first start. */
   identity?: Identity;
+  /** A directory of compliance rule files (thresholds, negative lists) replacing the shipped ones; `DATAPORT_COMPLIANCE_RULES`. */
+  complianceRules?: string;
+  /** The clock of compliance decisions (tests move it); default: the system clock. */
+  now?: () => Date;
   ledger: {
     origin: string;
     checkpointIntervalMs: number;
@@ -59,6 +63,8 @@ export function resolveConfig(input: GatewayConfigInput = {}, env: NodeJS.Proces
     maxSkewSeconds,
     catalogPageSize: input.catalogPageSize ?? 50,
     publicUrl: input.publicUrl ?? env.DATAPORT_PUBLIC_URL,
+    ...((input.complianceRules ?? env.DATAPORT_COMPLIANCE_RULES) !== undefined && { complianceRules: resolve((input.complianceRules ?? env.DATAPORT_COMPLIANCE_RULES)!) }),
+    ...(input.now && { now: input.now }),
     ledger: { origin, checkpointIntervalMs, groupCommit: input.ledger?.groupCommit ?? true },
   };
 }

@@ -26,6 +26,10 @@ import { DataPlane } from './transfer/data-plane.js';
 import { transferRoutes } from './transfer/routes.js';
 import { agreementPlan } from './transfer/plan.js';
 import type { AddressInfo } from 'node:net';
+import { ComplianceService } from './compliance/service.js';
+import { SubjectStore } from './compliance/subject-store.js';
+import { DEFAULT_RULES, loadRules } from '../policies/compliance/index.js';
+import { complianceRoutes } from './compliance/routes.js';
 import { VERSION } from './version.js';
 
 declare module 'fastify' {
@@ -34,6 +38,7 @@ declare module 'fastify' {
     state: ControlPlane;
     negotiations: NegotiationService;
     transfers: TransferService;
+    compliance: ComplianceService;
     identity: Identity;
     gatewayConfig: GatewayConfig;
   }
@@ -60,15 +65,20 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   const state = ControlPlane.rebuild(ledger);
   const policy = odrlPolicyCheck();
   const peers = new PeerClient(identity);
-  const negotiations = new NegotiationService({ state, peers, policy, log: app.log });
+  const compliance = new ComplianceService({
+    state, rules: config.complianceRules ? loadRules(config.complianceRules) : DEFAULT_RULES, store: new SubjectStore(join(config.dataDir, 'compliance')), secret: identity.secretKey,
+    ...(config.now && { now: config.now }),
+  });
+  const negotiations = new NegotiationService({ state, peers, policy, compliance, log: app.log });
   const publicBase = () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
-  const transfers = new TransferService({ state, peers, policy, plans: agreementPlan, identity, log: app.log, publicBase });
-  const dataPlane = new DataPlane({ state, ledger, peers, service: transfers, spoolDir: config.dataDir });
+  const transfers = new TransferService({ state, peers, policy, plans: agreementPlan, identity, log: app.log, publicBase, compliance });
+  const dataPlane = new DataPlane({ state, ledger, peers, service: transfers, spoolDir: config.dataDir, compliance });
   transfers.push = (t) => dataPlane.push(t);
   app.decorate('ledger', ledger);
   app.decorate('state', state);
   app.decorate('negotiations', negotiations);
   app.decorate('transfers', transfers);
+  app.decorate('compliance', compliance);
   app.decorate('identity', identity);
   app.decorate('gatewayConfig', config);
   app.addHook('onRequest', async (request, reply) => {
@@ -97,6 +107,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   await app.register(visibilityRoutes, { state, policy });
   await app.register(policyRoutes, { state });
   await app.register(transferRoutes, { service: transfers, dataPlane });
+  await app.register(complianceRoutes, { state, compliance, now: config.now ?? (() => new Date()) });
 
   for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
   await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes });

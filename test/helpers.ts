@@ -21,9 +21,29 @@ export const repoRoot = new URL('../../', import.meta.url).pathname;
 export const cli = join(repoRoot, 'dist', 'bin', 'dataport.js');
 
 /** Provider and consumer profiles used across the control-plane tests. */
+/** Today in China (UTC+8), as the compliance engine dates its decisions. */
+export const today = inDays(0);
+
+/** The China date `days` from today. */
+export function inDays(days: number): string {
+  return new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A hospital exporting health data of a few hundred patients: sensitive personal information of
+ * fewer than 10,000 people, so a filed standard contract (and a recent impact assessment) is its pathway.
+ */
 export const hospitalProfile = {
   legalName: 'Beijing Union Hospital Network', jurisdiction: 'CN-BJ', roles: ['provider'],
-  exporter: { ciio: false, zone: 'beijing-ftz', sector: 'health' },
+  exporter: {
+    ciio: false, zone: 'beijing-ftz', sector: 'health',
+    artefacts: {
+      standardContract: { filingId: 'BJ-SCC-2026-0042', filedOn: '2026-01-15' },
+      // Some tests send a million patients' records: the security assessment's range.
+      securityAssessment: { id: 'CAC-SA-2026-0107', expires: inDays(700) },
+      pia: { date: today },
+    },
+  },
 } as const;
 export const sponsorProfile = { legalName: 'Rhein Pharma Analytics GmbH', jurisdiction: 'DE', roles: ['consumer'] } as const;
 
@@ -44,6 +64,7 @@ export function dmDataset(id = 'cdiscpilot01-dm') {
       ],
     },
     subjects: 306,
+    compliance: { importantData: 'none' },
     source: { format: 'csv', location: 'dm.csv', rows: 306 },
     offers: [{ '@id': `${id}:offer:research`, '@type': 'Offer', permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }] }] }],
   };

@@ -7,6 +7,7 @@ export const errorBody = {
 
 const did = { type: 'string', pattern: '^did:key:z[1-9A-HJ-NP-Za-km-z]+$' } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
+const isoDate = { type: 'string', format: 'date' } as const;
 
 export const participantProfile = {
   type: 'object',
@@ -25,7 +26,20 @@ export const participantProfile = {
         ciio: { type: 'boolean', description: 'critical information infrastructure operator' },
         zone: { enum: ['none', 'beijing-ftz', 'beijing-city', 'tianjin-ftz', 'shanghai-ftz', 'hainan-ftz'] },
         sector: { type: 'string', maxLength: 100 },
-        negativeList: { type: 'string', maxLength: 100 },
+        negativeList: { type: 'string', maxLength: 100, description: 'id of the free-trade-zone negative list the exporter has filed to use' },
+        artefacts: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Export pathway artefacts on file',
+          properties: {
+            standardContract: { type: 'object', additionalProperties: false, required: ['filingId', 'filedOn'], properties: { filingId: { type: 'string', minLength: 1, maxLength: 200 }, filedOn: isoDate } },
+            certification: { type: 'object', additionalProperties: false, required: ['id', 'expires'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, expires: isoDate } },
+            securityAssessment: { type: 'object', additionalProperties: false, required: ['id', 'expires'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, expires: isoDate } },
+            pia: { type: 'object', additionalProperties: false, required: ['date'], properties: { date: isoDate }, description: 'the latest personal-information impact assessment' },
+            hgrExportApproval: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, expires: isoDate }, description: 'export approval for human genetic resource materials' },
+            hgrFiling: { type: 'object', additionalProperties: false, required: ['id', 'filedOn'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, filedOn: isoDate }, description: 'filing of human genetic resource information provided abroad' },
+          },
+        },
       },
     },
     callbackAddress: { type: 'string', format: 'uri', pattern: '^https?://' },
@@ -81,6 +95,22 @@ export const datasetInput = {
     },
     subjects: { type: 'integer', minimum: 0, description: 'distinct data subjects (people) in the dataset' },
     sensitiveSubjects: { type: 'integer', minimum: 0 },
+    compliance: {
+      type: 'object',
+      additionalProperties: false,
+      description: "What the compliance engine needs to know of the dataset beyond its fields: a fact not given is asked for (the pathway is needs-info), never guessed",
+      properties: {
+        sector: { type: 'string', maxLength: 100, description: "default: the exporter's sector" },
+        scenario: { type: 'string', maxLength: 200 },
+        categories: { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 100 }, description: "data categories; the fields' categories are added" },
+        personalInfo: { type: 'boolean', description: 'default: true when a field is an identifier or has a personal-information category' },
+        sensitivePersonalInfo: { type: 'boolean', description: 'default: true when sensitiveSubjects > 0 or a field has a sensitive category (health, location, trajectory, biometric, financial, minors, ...)' },
+        importantData: { enum: ['none', 'notified', 'pending'] },
+        coreData: { type: 'boolean' },
+        hgr: { type: 'object', additionalProperties: false, properties: { information: { type: 'boolean' }, materials: { type: 'boolean' }, foreignRecipient: { type: 'boolean' } } },
+        basis: { enum: ['none', 'trade', 'foreign-origin', 'contract', 'hr', 'emergency'] },
+      },
+    },
     source: {
       type: 'object',
       additionalProperties: false,

@@ -13,6 +13,7 @@ import { isTerminal, negotiationTransition, type NegotiationMessageKind, type Pa
 import type { PeerClient } from '../peer-client.js';
 import type { ControlPlane, Dataset } from '../state/control-plane.js';
 import type { Negotiation, NegotiationEvent } from '../state/negotiations.js';
+import type { ComplianceService } from '../compliance/service.js';
 import type { PolicyCheck } from './policy-check.js';
 
 /** What the provider's connector answers to an approval request (or posts later, when manual). */
@@ -33,6 +34,7 @@ export interface NegotiationServiceOptions {
   state: ControlPlane;
   peers: PeerClient;
   policy: PolicyCheck;
+  compliance: ComplianceService;
   log: FastifyBaseLogger;
   /** Attempts to deliver a message to a connector before the negotiation is terminated. */
   deliveryAttempts?: number;
@@ -43,6 +45,7 @@ export class NegotiationService {
   private readonly state: ControlPlane;
   private readonly peers: PeerClient;
   private readonly policy: PolicyCheck;
+  private readonly compliance: ComplianceService;
   private readonly log: FastifyBaseLogger;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
@@ -54,6 +57,7 @@ export class NegotiationService {
     this.state = opts.state;
     this.peers = opts.peers;
     this.policy = opts.policy;
+    this.compliance = opts.compliance;
     this.log = opts.log;
     this.attempts = opts.deliveryAttempts ?? 5;
     this.retryDelayMs = opts.retryDelayMs ?? 200;
@@ -111,6 +115,8 @@ export class NegotiationService {
     this.checkPolicy(n0, catalogOffer, consumer, dataset);
     if (!sameTerms(offer, catalogOffer)) this.checkPolicy(n0, offer, consumer, dataset);
     const pid = `urn:uuid:${randomUUID()}`;
+    // No agreement without a legal export pathway that is satisfied (the decision is in the ledger either way).
+    await this.compliance.require('negotiation', dataset, { consumer, negotiation: pid });
     this.check(undefined, 'ContractRequestMessage', 'consumer');
     await this.commit({
       type: 'negotiation.requested',

@@ -13,6 +13,12 @@ import { createTrajectoryStage, type TrajectoryReport } from './trajectory/index
 export interface AnonymizerOptions extends PipelineOptions {
   /** Where a privacy model spools the transfer (default: the system's temporary directory). */
   spoolDir?: string;
+  /**
+   * Asked before each batch's rows go through the column steps (after the whole-transfer stages,
+   * so the rows are the ones that will leave, with their original values): how many of the first
+   * rows may leave, and the error that ends the run when not all may.
+   */
+  admit?: (batch: RecordBatch) => Promise<{ rows: number; stop?: DataportError }>;
 }
 
 export interface AnonymizeReport extends PipelineReport {
@@ -45,7 +51,13 @@ export function createAnonymizer(plan: PipelinePlan, secret: Uint8Array, options
             throw new DataportError('DP_ERR_SCHEMA_MISMATCH', e instanceof DataportError ? e.detail : (e as Error).message);
           }
         }
-        yield columns.apply(batch);
+        if (!options.admit) {
+          yield columns.apply(batch);
+          continue;
+        }
+        const { rows, stop } = await options.admit(batch);
+        yield columns.apply(rows < batch.numRows ? batch.slice(0, rows) : batch);
+        if (stop) throw stop;
       }
     },
     report() {

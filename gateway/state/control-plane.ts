@@ -3,6 +3,7 @@
 // state, appends its event and applies it in the same synchronous step (so memory order is ledger
 // order), then waits for the entry to be durable before the caller answers.
 import { DataportError } from '../../crypto/errors.js';
+import { ComplianceState, type ComplianceEvent } from '../compliance/state.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { applyNegotiationEvent, type Negotiation, type NegotiationEvent } from './negotiations.js';
 import { applyTransferEvent, type Transfer, type TransferEvent } from './transfers.js';
@@ -15,6 +16,27 @@ export interface ExporterProfile {
   zone: 'none' | 'beijing-ftz' | 'beijing-city' | 'tianjin-ftz' | 'shanghai-ftz' | 'hainan-ftz';
   sector?: string;
   negativeList?: string;
+  artefacts?: {
+    standardContract?: { filingId: string; filedOn: string };
+    certification?: { id: string; expires: string };
+    securityAssessment?: { id: string; expires: string };
+    pia?: { date: string };
+    hgrExportApproval?: { id: string; expires?: string };
+    hgrFiling?: { id: string; filedOn: string };
+  };
+}
+
+/** A dataset's compliance facts, as its provider declares them (gateway/compliance/facts.ts fills in what the fields show). */
+export interface DatasetCompliance {
+  sector?: string;
+  scenario?: string;
+  categories?: string[];
+  personalInfo?: boolean;
+  sensitivePersonalInfo?: boolean;
+  importantData?: 'none' | 'notified' | 'pending';
+  coreData?: boolean;
+  hgr?: { information?: boolean; materials?: boolean; foreignRecipient?: boolean };
+  basis?: 'none' | 'trade' | 'foreign-origin' | 'contract' | 'hr' | 'emergency';
 }
 
 export interface ParticipantProfile {
@@ -54,6 +76,7 @@ export interface DatasetInput {
   subjects: number;
   /** How many of them have sensitive personal information in it. */
   sensitiveSubjects?: number;
+  compliance?: DatasetCompliance;
   source: { format: 'csv' | 'ndjson' | 'dataset-json' | 'arrow' | 'gps-trace'; location?: string; rows?: number };
   /** ODRL offers, as DSP carries them. */
   offers: Record<string, unknown>[];
@@ -77,6 +100,7 @@ export interface Committed<T> {
 type Event =
   | NegotiationEvent
   | TransferEvent
+  | ComplianceEvent
   | { type: 'participant.registered' | 'participant.updated'; body: { did: string; profile: ParticipantProfile } }
   | { type: 'dataset.published' | 'dataset.updated'; body: { provider: string; dataset: DatasetInput & { id: string } } }
   | { type: 'dataset.withdrawn'; body: { provider: string; id: string } };
@@ -90,6 +114,8 @@ export class ControlPlane {
   readonly agreements = new Map<string, string>();
   /** Transfer processes by providerPid. */
   readonly transfers = new Map<string, Transfer>();
+  /** Each exporter's compliance decisions, stopped transfers and calendar-year counters. */
+  readonly compliance = new ComplianceState();
   private readonly ledger: Ledger;
 
   private constructor(ledger: Ledger) {
@@ -128,7 +154,9 @@ export class ControlPlane {
         return;
       }
       default:
-        if (e.type.startsWith('transfer.')) {
+        if (e.type.startsWith('compliance.')) {
+          this.compliance.apply(e as ComplianceEvent, e.time, e.seq);
+        } else if (e.type.startsWith('transfer.')) {
           applyTransferEvent(this.transfers, e as TransferEvent, e.time, e.seq);
         } else if (applyNegotiationEvent(this.negotiations, e as NegotiationEvent, e.time, e.seq) && e.type === 'negotiation.verified') {
           this.agreements.set(e.body.agreement['@id'], e.body.providerPid);

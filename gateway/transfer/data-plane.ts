@@ -18,6 +18,7 @@ import type { ControlPlane } from '../state/control-plane.js';
 import type { BatchDigest, Transfer } from '../state/transfers.js';
 import { DSP_CONTEXT } from '../../policies/dsp/version.js';
 import { RECEIPT, type Receipt } from '../../policies/transfer/receipt.js';
+import type { ComplianceService } from '../compliance/service.js';
 import type { TransferService } from './service.js';
 
 /** Digests of this many batches share one ledger entry. */
@@ -30,6 +31,8 @@ export interface DataPlaneOptions {
   service: TransferService;
   /** Where a privacy model spools a transfer (the gateway's data directory). */
   spoolDir: string;
+  /** Counts the individuals whose data leaves, and stops a transfer at a line it may not cross. */
+  compliance: ComplianceService;
 }
 
 /** SHA-256 over every buffer of every column, in schema order: what a batch holds, without re-encoding it. */
@@ -141,7 +144,9 @@ export class DataPlane {
       const whole = plan.trajectory !== undefined || plan.privacy !== undefined;
       up = await this.upstream(t, whole ? 0 : t.batchesOut);
       const source = up.reader;
-      const anonymizer = createAnonymizer(plan, up.secret, { spoolDir: this.o.spoolDir });
+      const dataset = state.datasets.get(t.datasetId)!;
+      const gate = this.o.compliance.gate(t, dataset, this.o.compliance.facts(dataset));
+      const anonymizer = createAnonymizer(plan, up.secret, { spoolDir: this.o.spoolDir, admit: gate.admit });
       report = () => anonymizer.report();
       let skip = whole ? t.batchesOut : 0;
       index = t.batchesOut;

@@ -19,6 +19,7 @@ import type { PeerClient } from '../peer-client.js';
 import type { ControlPlane } from '../state/control-plane.js';
 import type { Negotiation } from '../state/negotiations.js';
 import type { Transfer, TransferEvent } from '../state/transfers.js';
+import type { ComplianceService } from '../compliance/service.js';
 import type { PlanFactory } from './plan.js';
 
 export const ARROW_STREAM_ENDPOINT = `${DATAPORT_NS}ArrowStream`;
@@ -42,6 +43,7 @@ export interface TransferServiceOptions {
   log: FastifyBaseLogger;
   /** Where consumers reach this gateway's data endpoint. */
   publicBase: () => string;
+  compliance: ComplianceService;
   tokenTtlMs?: number;
 }
 
@@ -122,6 +124,8 @@ export class TransferService {
     const dataset = this.o.state.datasets.get(n.datasetId)!;
     const { plan, planHash } = this.o.plans(n, dataset, duties);
     const providerPid = `urn:uuid:${randomUUID()}`;
+    // The export pathway again, with this year's counters as they are now.
+    await this.o.compliance.require('transfer-start', dataset, { consumer, negotiation: n.providerPid, transfer: providerPid });
     this.check(undefined, 'TransferRequestMessage', 'consumer');
     await this.commit({
       type: 'transfer.requested',

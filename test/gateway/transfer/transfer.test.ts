@@ -6,7 +6,7 @@ import { buildGateway } from '../../../gateway/server.js';
 import { Connector } from '../../../connectors/connector.js';
 import type { LocalDataset } from '../../../connectors/transfers.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
-import { hospitalProfile, repoRoot, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+import { hospitalProfile, repoRoot, sponsorProfile, tempDir, testIdentity, today } from '../../helpers.js';
 
 type T = Parameters<typeof tempDir>[0];
 const hospital = testIdentity(50);
@@ -59,7 +59,7 @@ async function world(t: T, opts: { rows?: number; batchRows?: number; constraint
   await provider.register(hospitalProfile as never);
   await consumer.register(sponsorProfile as never);
   const o = opts.offer ?? offer(opts.constraints);
-  await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields: published }, subjects: opts.rows ?? 2500, source: { format: 'csv' }, offers: [o] });
+  await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields: published }, subjects: opts.rows ?? 2500, compliance: { importantData: 'none' }, source: { format: 'csv' }, offers: [o] });
   const agreement = await consumer.negotiate({ datasetId: 'trial', offer: o, purpose: 'research' });
   return { app, base, provider, consumer, agreement, csv };
 }
@@ -387,7 +387,7 @@ t.test('GeoLife traces through the gateway: trip ends trimmed, user pseudonymise
     await provider.stop();
     await app.close();
   });
-  await provider.register({ legalName: 'Beijing Mobility Lab', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz', sector: 'automotive' } } as never);
+  await provider.register({ legalName: 'Beijing Mobility Lab', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz', sector: 'automotive', artefacts: { standardContract: { filingId: 'BJ-SCC-2026-0077', filedOn: '2026-02-01' }, pia: { date: today } } } } as never);
   await consumer.register(sponsorProfile as never);
   const o = {
     '@id': 'traces:offer', '@type': 'Offer', [APPROVAL]: 'auto', permission: [{ action: 'use' }],
@@ -397,7 +397,7 @@ t.test('GeoLife traces through the gateway: trip ends trimmed, user pseudonymise
       trajectory: { vehicleColumn: 'user_id', timeColumn: 'tracked_at', latColumn: 'latitude', lonColumn: 'longitude', tripGapSeconds: 300, trimMetres: 200, order: 'vehicle' },
     } }],
   };
-  await provider.publish({ id: 'traces', title: 'GeoLife traces', schema: { fields: gps }, subjects: 11, source: { format: 'gps-trace' }, offers: [o] });
+  await provider.publish({ id: 'traces', title: 'GeoLife traces', schema: { fields: gps }, subjects: 11, compliance: { importantData: 'none' }, source: { format: 'gps-trace' }, offers: [o] });
   const agreement = await consumer.negotiate({ datasetId: 'traces', offer: o, purpose: 'research' });
   const { batches, completed } = await consumer.transfers.pull(agreement.agreement['@id']);
   const got = await collect(batches);
