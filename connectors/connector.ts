@@ -192,6 +192,11 @@ export class Connector {
   publish(dataset: Record<string, unknown>): Promise<{ id: string }> {
     return this.client.json('POST', '/datasets', dataset);
   }
+  /** This participant's compliance record as an exporter: counters against thresholds, denials, stopped transfers, artefacts. */
+  complianceRecord<T = Record<string, unknown>>(): Promise<T> {
+    return this.client.json<T>('GET', `/compliance/exporters/${encodeURIComponent(this.identity.did)}`);
+  }
+
 
   // ---- consumer: catalog ---------------------------------------------------------------------------
 
