@@ -191,7 +191,7 @@ async function realTransfer(way: 'passthrough' | 'pipeline', arrowPath: string, 
     await provider.register({ legalName: 'Beijing Fleet Telematics', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz', sector: 'transport', artefacts: { standardContract: { filingId: 'BJ-SCC-BENCH', filedOn: '2026-01-15' }, pia: { date: new Date().toISOString().slice(0, 10) } } } });
     await consumer.register({ legalName: 'Rhein Mobility Research GmbH', jurisdiction: 'DE', roles: ['consumer'] });
     const offer = offerFor(way);
-    await provider.publish({ id: 'telemetry', title: 'vehicle telemetry', schema: { fields }, subjects: 200, compliance: { importantData: 'none' }, source: { format: 'arrow' }, offers: [offer] });
+    await provider.publish({ id: 'telemetry', title: 'vehicle telemetry', schema: { fields }, subjects: 200, compliance: { importantData: 'none', subjectColumn: 'driver_id' }, source: { format: 'arrow' }, offers: [offer] });
     const agreement = await consumer.negotiate({ datasetId: 'telemetry', offer, purpose: 'research' });
     const received = { bytes: 0 };
     countingRead(consumer, received);

@@ -5,7 +5,7 @@
 // rows leave: it counts the distinct individuals, and stops the transfer before the first row
 // that would cross a threshold whose pathway is not satisfied, or that exceeds what the dataset
 // declared.
-import type { RecordBatch, Vector } from 'apache-arrow';
+import { DataType, type RecordBatch, type Vector } from 'apache-arrow';
 import { DataportError, type ErrorCode } from '../../crypto/errors.js';
 import { exportPathway, rulesHash, volumeThresholds, type ExportFacts, type PathwayDecision, type RuleSet } from '../../policies/compliance/index.js';
 import type { PipelinePlan } from '../../policies/pipeline/plan.js';
@@ -98,7 +98,7 @@ export class ComplianceService {
   gate(t: Transfer, dataset: Dataset, startFacts: ExportFacts): TransferGate {
     const exporter = dataset.provider;
     const plan = t.plan as PipelinePlan;
-    const subjectColumn = plan.subjectColumn ?? soleIdentifier(dataset);
+    const subjectColumn = dataset.compliance?.subjectColumn ?? plan.subjectColumn ?? soleIdentifier(dataset);
     const hash = subjectHasher(this.o.secret, exporter);
     const kinds: SubjectKind[] = [
       ...(startFacts.transfer.personalInfo ? (['pi'] as const) : []),
@@ -118,35 +118,55 @@ export class ComplianceService {
         if (kinds.length === 0) return { rows: n };
         const { year } = chinaDate(this.now());
         const column = subjectColumn === undefined ? undefined : (batch.getChild(subjectColumn) as Vector | null);
-        const hashes = new Uint8Array(n * HASH_BYTES);
-        const keys: string[] = new Array(n);
+        // The batch's distinct individuals, in the order they first appear (one has many rows:
+        // visits, GPS points); only those are hashed and looked up.
+        const index = new Map<string, number>();
+        const distinct: string[] = [];
+        const rowOf = new Int32Array(n);
+        const text = utf8Of(column);
         for (let i = 0; i < n; i++) {
+          // A run of rows of one individual (data ordered by person or vehicle): compared as bytes, not decoded again.
+          if (i > 0 && text && text.sameAsPrevious(i)) {
+            rowOf[i] = rowOf[i - 1]!;
+            continue;
+          }
           // No subject column, or no value: the row is an individual of its own (counting too many is the safe side).
-          const v = column?.get(i) as unknown;
+          const v = text ? text.get(i) : (column?.get(i) as unknown);
           const key = v === null || v === undefined ? `row:${t.providerPid}:${rowsOut + i}` : String(v);
-          keys[i] = key;
-          // One individual has many rows (visits, GPS points): one HMAC each, remembered.
-          const known = memo.get(key);
-          if (known) hashes.set(known, i * HASH_BYTES);
+          let d = index.get(key);
+          if (d === undefined) {
+            d = distinct.length;
+            index.set(key, d);
+            distinct.push(key);
+          }
+          rowOf[i] = d;
+        }
+        const m = distinct.length;
+        const hashes = new Uint8Array(m * HASH_BYTES);
+        for (let d = 0; d < m; d++) {
+          const known = memo.get(distinct[d]!);
+          if (known) hashes.set(known, d * HASH_BYTES);
           else {
-            hash(key, hashes, i * HASH_BYTES);
-            if (memo.size < MEMO_ENTRIES) memo.set(key, hashes.slice(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+            hash(distinct[d]!, hashes, d * HASH_BYTES);
+            if (memo.size < MEMO_ENTRIES) memo.set(distinct[d]!, hashes.slice(d * HASH_BYTES, (d + 1) * HASH_BYTES));
           }
         }
-        const fresh = kinds.map((k) => store.probe(exporter, year, k, hashes, n));
+        const fresh = kinds.map((k) => store.probe(exporter, year, k, hashes, m));
         const totals = kinds.map((k) => Math.max(store.count(exporter, year, k), this.counted(exporter, year, k)));
         let rows = n;
+        let admitted = 0; // distinct individuals of the batch whose first row may leave
         let stop: DataportError | undefined;
         for (let i = 0; i < n && stop === undefined; i++) {
-          if (!inTransfer.has(keys[i]!)) {
-            if (inTransfer.size + 1 > declared) {
-              rows = i;
-              stop = new DataportError('DP_ERR_COMPLIANCE_SUBJECTS_EXCEEDED', `${dataset.id} declares ${declared} individuals, but this transfer reached a ${declared + 1}th: stopped as a risk signal before that row left`, { declared, rowsOut: rowsOut + i });
-              break;
-            }
+          const d = rowOf[i]!;
+          if (d < admitted) continue; // seen earlier in this batch
+          const key = distinct[d]!;
+          if (!inTransfer.has(key) && inTransfer.size + 1 > declared) {
+            rows = i;
+            stop = new DataportError('DP_ERR_COMPLIANCE_SUBJECTS_EXCEEDED', `${dataset.id} declares ${declared} individuals, but this transfer reached a ${declared + 1}th: stopped as a risk signal before that row left`, { declared, rowsOut: rowsOut + i });
+            break;
           }
           for (let k = 0; k < kinds.length; k++) {
-            if (!fresh[k]![i]) continue;
+            if (!fresh[k]![d]) continue;
             totals[k]!++;
             if (!limits[kinds[k]!].includes(totals[k]!)) continue;
             // This row takes the year's total to a threshold: decide again at that total.
@@ -158,10 +178,12 @@ export class ComplianceService {
               break;
             }
           }
-          if (stop === undefined) inTransfer.add(keys[i]!);
+          if (stop !== undefined) break;
+          inTransfer.add(key);
+          admitted = d + 1;
         }
         // Durable before the rows leave: what is counted may exceed what left, never the reverse.
-        const added = kinds.map((k) => store.add(exporter, year, k, hashes, rows));
+        const added = kinds.map((k) => store.add(exporter, year, k, hashes, admitted));
         await store.flush();
         if (added.some((a) => a > 0)) {
           await this.o.state.commit({
@@ -194,6 +216,27 @@ function refusal(d: PathwayDecision, seq: number, what: string, code: ErrorCode 
   const why = d.rules[0] ? `${d.rules[0].id} (${d.rules[0].source}): ${d.rules[0].reason}` : d.pathway;
   const missing = d.missing.length > 0 ? `; missing: ${d.missing.join(', ')}` : '';
   return new DataportError(code, `${what}: pathway ${d.pathway}, ${d.satisfied ? 'satisfied' : 'not satisfied'}: ${why}${missing}`, { decision: d, ledgerSeq: seq });
+}
+
+/** A Utf8 column read from its buffers: a value, and whether a row holds the same bytes as the row before. */
+function utf8Of(column: Vector | undefined | null): { get(i: number): string | null; sameAsPrevious(i: number): boolean } | undefined {
+  const data = column?.data.length === 1 ? column.data[0] : undefined;
+  if (!data || !DataType.isUtf8(data.type) || !column) return undefined;
+  const offsets = data.valueOffsets as Int32Array;
+  const bytes = data.values as Uint8Array;
+  const decoder = new TextDecoder();
+  return {
+    get: (i) => (column.isValid(i) ? decoder.decode(bytes.subarray(offsets[i]!, offsets[i + 1]!)) : null),
+    sameAsPrevious: (i) => {
+      if (data.nullCount > 0 && (!column.isValid(i) || !column.isValid(i - 1))) return false;
+      const a = offsets[i - 1]!;
+      const b = offsets[i]!;
+      const len = offsets[i + 1]! - b;
+      if (len !== b - a) return false;
+      for (let j = 0; j < len; j++) if (bytes[a + j] !== bytes[b + j]) return false;
+      return true;
+    },
+  };
 }
 
 function soleIdentifier(dataset: Dataset): string | undefined {

@@ -109,6 +109,7 @@ export const datasetInput = {
         coreData: { type: 'boolean' },
         hgr: { type: 'object', additionalProperties: false, properties: { information: { type: 'boolean' }, materials: { type: 'boolean' }, foreignRecipient: { type: 'boolean' } } },
         basis: { enum: ['none', 'trade', 'foreign-origin', 'contract', 'hr', 'emergency'] },
+        subjectColumn: { type: 'string', minLength: 1, maxLength: 200, description: "the field naming the individual, by which the gateway counts distinct individuals (default: the plan's subject column, else the only direct identifier; with neither, every row counts as one)" },
       },
     },
     source: {

@@ -37,6 +37,8 @@ export interface DatasetCompliance {
   coreData?: boolean;
   hgr?: { information?: boolean; materials?: boolean; foreignRecipient?: boolean };
   basis?: 'none' | 'trade' | 'foreign-origin' | 'contract' | 'hr' | 'emergency';
+  /** The field naming the individual, for counting distinct individuals. */
+  subjectColumn?: string;
 }
 
 export interface ParticipantProfile {
