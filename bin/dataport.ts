@@ -12,6 +12,7 @@ import { showLedger } from './ledger-show.js';
 import { VERSION } from '../gateway/version.js';
 import { CONNECTOR_COMMANDS, connectorCommand, UsageError } from './connector-commands.js';
 import { anonymizeCommand } from './anonymize.js';
+import { aggregateCommand } from './aggregate.js';
 import { pathwayCommand } from './pathway.js';
 
 const USAGE = `dataport ${VERSION}: privacy-preserving cross-border data gateway
@@ -50,6 +51,8 @@ Connector (every command takes --gateway URL --identity key.json, and --json for
                                             and the gateway's receipt checked
   dataport approvals | approve PID | reject PID --reason R
                                             a provider's manual approvals
+  dataport aggregate open|contribute|result homomorphic aggregation: an analyst's job over several
+                                            providers, their encrypted contributions, the noisy total
   dataport --version
 `;
 
@@ -137,6 +140,13 @@ async function main(argv: string[]): Promise<number> {
       return anonymizeCommand(rest);
     case 'pathway':
       return pathwayCommand(rest);
+    case 'aggregate':
+      try {
+        return await aggregateCommand(rest);
+      } catch (e) {
+        if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((e as Error).message);
+        throw e;
+      }
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

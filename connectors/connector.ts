@@ -18,6 +18,7 @@ import { negotiationTransition, type NegotiationMessageKind, type NegotiationSta
 import { GatewayError, SignedClient } from './signed-http.js';
 import { TransferClient, type LocalDataset } from './transfers.js';
 import { ledgerEntryOf } from '../policies/transfer/receipt.js';
+import { AggregationClient } from './aggregation.js';
 import type { JsonSignature } from '../crypto/signed-json.js';
 
 export interface ConnectorOptions {
@@ -93,6 +94,8 @@ interface ConsumerNegotiation {
 export class Connector {
   readonly identity: Identity;
   readonly client: SignedClient;
+  /** Homomorphic aggregation: open jobs and read results (analyst), contribute (provider). */
+  readonly aggregation: AggregationClient;
   private readonly opts: ConnectorOptions;
   private server: FastifyInstance | undefined;
   private gatewayDid: string | undefined;
@@ -108,6 +111,7 @@ export class Connector {
     this.opts = opts;
     this.identity = opts.identity;
     this.client = new SignedClient(opts.gateway, opts.identity);
+    this.aggregation = new AggregationClient(this.client);
     this.gatewayDid = opts.gatewayDid;
     this.transfers = new TransferClient(this.client, this.identity, {
       callbackAddress: () => this.callbackAddress, gatewayDid: () => this.gatewayDid!, origin: () => this.ledgerOrigin,

@@ -29,6 +29,7 @@ export const ERRORS = {
   DP_ERR_COMPLIANCE_UNSATISFIED: { status: 403, message: 'The export pathway needs artefacts that are not on file or not valid: %s' },
   DP_ERR_COMPLIANCE_THRESHOLD: { status: 403, message: 'The transfer was stopped before a volume threshold whose pathway is not satisfied: %s' },
   DP_ERR_COMPLIANCE_SUBJECTS_EXCEEDED: { status: 409, message: 'The transfer holds more individuals than its dataset declares: %s' },
+  DP_ERR_BUDGET_EXHAUSTED: { status: 403, message: 'The privacy budget does not allow this: %s' },
   DP_ERR_PRIVACY_UNSATISFIABLE: { status: 422, message: 'No generalisation of the data satisfies the privacy model: %s' },
   DP_ERR_STREAM_INTERRUPTED: { status: 499, message: 'The stream was interrupted: %s' },
   DP_ERR_TRANSFER_SUSPENDED: { status: 409, message: 'The transfer is suspended: %s' },
@@ -53,6 +54,10 @@ export const ERRORS = {
   DP_ERR_LEDGER_TAMPERED: { status: 500, message: 'The ledger has been altered: %s' },
   DP_ERR_LEDGER_CLOSED: { status: 503, message: 'The ledger is closed: %s' },
   DP_ERR_LEDGER_ENTRY_INVALID: { status: 400, message: 'The ledger entry is not valid: %s' },
+
+  DP_ERR_HE_CIPHERTEXT_INVALID: { status: 400, message: 'The ciphertext is not valid for its parameter set: %s' },
+  DP_ERR_HE_KEY_INVALID: { status: 400, message: 'The homomorphic encryption key is not valid: %s' },
+  DP_ERR_HE_VALUE_RANGE: { status: 400, message: 'The values do not fit the slots of the homomorphic encryption: %s' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -19,3 +19,8 @@ export {
   formatCheckpoint, parseCheckpoint, signCheckpoint, verifyCheckpoint, MAX_NOTE_BYTES, MAX_SIGNATURES,
   type Checkpoint, type NoteSigner, type NoteVerifier, type NoteSignature, type ParsedNote, type OpenedNote,
 } from './checkpoint.js';
+export {
+  HE_PARAM_SETS, heParams, generateAnalystKeys, validatePublicKey, encryptVector, decryptVector, validateCiphertext, HeAccumulator,
+  type HeParamSet, type HeParams, type AnalystKeyPair,
+} from './he/index.js';
+export { discreteLaplace, discreteGaussian, laplaceScale, laplaceBound } from './dp.js';

@@ -30,6 +30,8 @@ import { ComplianceService } from './compliance/service.js';
 import { SubjectStore } from './compliance/subject-store.js';
 import { DEFAULT_RULES, loadRules } from '../policies/compliance/index.js';
 import { complianceRoutes } from './compliance/routes.js';
+import { AggregationService } from './aggregation/service.js';
+import { aggregationRoutes } from './aggregation/routes.js';
 import { VERSION } from './version.js';
 
 declare module 'fastify' {
@@ -39,6 +41,7 @@ declare module 'fastify' {
     negotiations: NegotiationService;
     transfers: TransferService;
     compliance: ComplianceService;
+    aggregation: AggregationService;
     identity: Identity;
     gatewayConfig: GatewayConfig;
   }
@@ -72,6 +75,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   const negotiations = new NegotiationService({ state, peers, policy, compliance, log: app.log });
   const publicBase = () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   const transfers = new TransferService({ state, peers, policy, plans: agreementPlan, identity, log: app.log, publicBase, compliance });
+  const aggregation = new AggregationService({ state, policy, dir: join(config.dataDir, 'aggregation'), log: app.log, ...(config.now && { now: config.now }) });
   const dataPlane = new DataPlane({ state, ledger, peers, service: transfers, spoolDir: config.dataDir, compliance });
   transfers.push = (t) => dataPlane.push(t);
   app.decorate('ledger', ledger);
@@ -79,6 +83,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   app.decorate('negotiations', negotiations);
   app.decorate('transfers', transfers);
   app.decorate('compliance', compliance);
+  app.decorate('aggregation', aggregation);
   app.decorate('identity', identity);
   app.decorate('gatewayConfig', config);
   app.addHook('onRequest', async (request, reply) => {
@@ -88,6 +93,8 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
     shuttingDown = true;
     await negotiations.close();
     await transfers.close();
+    aggregation.close();
+    await aggregation.settled();
   });
   app.addHook('onClose', async () => {
     await ledger.append('gateway.stopped', { did: identity.did, size: ledger.size }).catch(() => undefined);
@@ -107,6 +114,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   await app.register(visibilityRoutes, { state, policy });
   await app.register(policyRoutes, { state });
   await app.register(transferRoutes, { service: transfers, dataPlane });
+  await app.register(aggregationRoutes, { state, service: aggregation });
   await app.register(complianceRoutes, { state, compliance, now: config.now ?? (() => new Date()) });
 
   for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
@@ -115,6 +123,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   app.addHook('onReady', async () => {
     negotiations.resume();
     await transfers.resume();
+    aggregation.resume();
   });
   return app;
 }

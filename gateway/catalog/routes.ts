@@ -9,7 +9,7 @@ import { assertDspMessage } from '../../policies/dsp/validate.js';
 import { DSP_CONTEXT } from '../../policies/dsp/version.js';
 import { DATAPORT_NS } from '../../policies/negotiation/extensions.js';
 import { toDataportError } from '../errors-plugin.js';
-import type { PolicyCheck } from '../negotiation/policy-check.js';
+import { offeredAction, type PolicyCheck } from '../negotiation/policy-check.js';
 import type { ControlPlane, Dataset, Participant } from '../state/control-plane.js';
 
 export interface CatalogRoutesOptions {
@@ -32,7 +32,7 @@ export const catalogRoutes: FastifyPluginAsync<CatalogRoutesOptions> = async (ap
   });
 
   const visibleOffers = (d: Dataset, consumer: Participant) =>
-    d.offers.filter((o) => policy(o, 'catalog', { participant: consumer, dataset: d }).allowed);
+    d.offers.filter((o) => policy(o, 'catalog', { participant: consumer, dataset: d, action: offeredAction(o) }).allowed);
 
   const dspDataset = (d: Dataset, offers: Record<string, unknown>[]) => ({
     '@id': d.id,
@@ -103,7 +103,7 @@ export const visibilityRoutes: FastifyPluginAsync<{ state: ControlPlane; policy:
     const consumer = state.participant(request.query.consumer);
     if (!consumer) throw new DataportError('DP_ERR_NOT_FOUND', `participant ${request.query.consumer}`);
     return d.offers.map((o) => {
-      const v = policy(o, 'catalog', { participant: consumer, dataset: d });
+      const v = policy(o, 'catalog', { participant: consumer, dataset: d, action: offeredAction(o) });
       return { offerId: o['@id'], visible: v.allowed, reason: v.reason, trace: v.trace };
     });
   });

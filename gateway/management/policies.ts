@@ -5,6 +5,7 @@ import { DataportError } from '../../crypto/errors.js';
 import { evaluate, parsePolicy, policyProblems, SCOPES, type EvaluationContext, type PolicyRequest } from '../../policies/odrl/index.js';
 import { DEFAULT_PURPOSES, DEFAULT_REGIONS } from '../negotiation/policy-check.js';
 import type { ControlPlane } from '../state/control-plane.js';
+import { aggregationTerms } from '../../policies/aggregation/terms.js';
 import { errorBody, signed } from './schemas.js';
 
 /** Refuses offers the engine could not enforce (fail closed at publication, not at use). */
@@ -15,6 +16,7 @@ export function assertEnforceableOffers(offers: Record<string, unknown>[]): void
     if (ids.has(id)) throw new DataportError('DP_ERR_POLICY_INVALID', `offers[${i}]: the offer id ${id} is used twice`);
     ids.add(id);
     if (offer.target !== undefined) throw new DataportError('DP_ERR_POLICY_INVALID', `offers[${i}]: an offer in a dataset names no target (the dataset is the target)`);
+    aggregationTerms(offer); // an aggregate permission's terms must be readable at publication, not at the first job
     const problems = policyProblems(parsePolicy(offer));
     if (problems.length > 0) {
       throw new DataportError('DP_ERR_POLICY_INVALID', `offers[${i}] (${id}): ${problems.map((p) => `${p.at}: ${p.message}`).join('; ')}`, { problems });

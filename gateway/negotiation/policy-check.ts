@@ -13,6 +13,8 @@ export interface PolicySubject {
   /** When the agreement was signed (for elapsedTime), and how often it has been used (count). */
   agreedAt?: string;
   useCount?: number;
+  /** The action asked for: 'use' (a transfer), 'aggregate' (the homomorphic path). Default 'use'. */
+  action?: 'use' | 'aggregate';
 }
 
 export interface PolicyVerdict {
@@ -24,6 +26,16 @@ export interface PolicyVerdict {
 }
 
 export type PolicyCheck = (policy: Record<string, unknown>, scope: PolicyScope, subject: PolicySubject) => PolicyVerdict;
+
+/**
+ * What an offer is for: 'aggregate' when it grants only the homomorphic path (a permission to
+ * aggregate and none to use), else 'use'. Negotiation and the catalog ask for that action; a
+ * transfer always asks for 'use', so an aggregate-only agreement never moves a row.
+ */
+export function offeredAction(policy: Record<string, unknown>): 'use' | 'aggregate' {
+  const actions = (Array.isArray(policy['permission']) ? policy['permission'] : []).map((p) => String((p as Record<string, unknown>)['action'] ?? '').replace(/^(odrl:|http:\/\/www\.w3\.org\/ns\/odrl\/2\/)/, ''));
+  return actions.includes('aggregate') && !actions.some((a) => a !== 'aggregate') ? 'aggregate' : 'use';
+}
 
 export const DEFAULT_REGIONS: Hierarchy = regionData.regions;
 
@@ -47,7 +59,7 @@ export function odrlPolicyCheck(opts: { regions?: Hierarchy; purposes?: Hierarch
     } catch (e) {
       return { allowed: false, reason: `denied: the policy cannot be read: ${(e as Error).message}`, trace: [], duties: [] };
     }
-    const d = evaluate(policy, { action: 'use', target: subject.dataset.id, scope }, {
+    const d = evaluate(policy, { action: subject.action ?? 'use', target: subject.dataset.id, scope }, {
       now: now(),
       consumer: { did: subject.participant.did, jurisdiction: subject.participant.jurisdiction, claims: [] },
       purpose: subject.purpose, agreedAt: subject.agreedAt, useCount: subject.useCount, regions, purposes,

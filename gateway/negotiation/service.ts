@@ -14,7 +14,7 @@ import type { PeerClient } from '../peer-client.js';
 import type { ControlPlane, Dataset } from '../state/control-plane.js';
 import type { Negotiation, NegotiationEvent } from '../state/negotiations.js';
 import type { ComplianceService } from '../compliance/service.js';
-import type { PolicyCheck } from './policy-check.js';
+import { offeredAction, type PolicyCheck } from './policy-check.js';
 
 /** What the provider's connector answers to an approval request (or posts later, when manual). */
 export type ProviderDecision =
@@ -145,7 +145,7 @@ export class NegotiationService {
 
   private checkPolicy(n: Pick<Negotiation, 'consumer' | 'datasetId' | 'purpose'>, policy: Record<string, unknown>, consumer: string, dataset?: Dataset): void {
     const participant = this.state.requireParticipant(consumer, 'consumer');
-    const decision = this.policy(policy, 'negotiation', { participant, purpose: n.purpose, dataset: dataset ?? this.state.datasets.get(n.datasetId)! });
+    const decision = this.policy(policy, 'negotiation', { participant, purpose: n.purpose, dataset: dataset ?? this.state.datasets.get(n.datasetId)!, action: offeredAction(policy) });
     if (!decision.allowed) {
       const offerId = typeof policy['@id'] === 'string' ? policy['@id'] : null;
       void this.commit({ type: 'negotiation.denied', body: { consumer, datasetId: n.datasetId, offerId, reason: decision.reason } }).catch(() => undefined);

@@ -3,6 +3,7 @@
 // state, appends its event and applies it in the same synchronous step (so memory order is ledger
 // order), then waits for the entry to be durable before the caller answers.
 import { DataportError } from '../../crypto/errors.js';
+import { AggregationState, type AggregationEvent } from '../aggregation/state.js';
 import { ComplianceState, type ComplianceEvent } from '../compliance/state.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { applyNegotiationEvent, type Negotiation, type NegotiationEvent } from './negotiations.js';
@@ -103,6 +104,7 @@ type Event =
   | NegotiationEvent
   | TransferEvent
   | ComplianceEvent
+  | AggregationEvent
   | { type: 'participant.registered' | 'participant.updated'; body: { did: string; profile: ParticipantProfile } }
   | { type: 'dataset.published' | 'dataset.updated'; body: { provider: string; dataset: DatasetInput & { id: string } } }
   | { type: 'dataset.withdrawn'; body: { provider: string; id: string } };
@@ -118,6 +120,8 @@ export class ControlPlane {
   readonly transfers = new Map<string, Transfer>();
   /** Each exporter's compliance decisions, stopped transfers and calendar-year counters. */
   readonly compliance = new ComplianceState();
+  /** Homomorphic aggregation jobs and the privacy budget spent. */
+  readonly aggregation = new AggregationState();
   private readonly ledger: Ledger;
 
   private constructor(ledger: Ledger) {
@@ -158,6 +162,8 @@ export class ControlPlane {
       default:
         if (e.type.startsWith('compliance.')) {
           this.compliance.apply(e as ComplianceEvent, e.time, e.seq);
+        } else if (e.type.startsWith('aggregation.')) {
+          this.aggregation.apply(e as AggregationEvent, e.time);
         } else if (e.type.startsWith('transfer.')) {
           applyTransferEvent(this.transfers, e as TransferEvent, e.time, e.seq);
         } else if (applyNegotiationEvent(this.negotiations, e as NegotiationEvent, e.time, e.seq) && e.type === 'negotiation.verified') {

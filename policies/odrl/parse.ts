@@ -95,7 +95,9 @@ function parseRule(r: unknown, path: string, role: ConstraintRole, extra: readon
     constraint,
     problems,
   };
-  if (role === 'condition') for (const k of dataport.keys()) problems.push(`property '${k}' is not understood on a rule`);
+  // A permission to aggregate carries its terms (policies/aggregation/terms.ts reads and checks them).
+  const understood = (k: string) => k === 'dataport:aggregation' && action.name === 'aggregate';
+  if (role === 'condition') for (const k of dataport.keys()) if (!understood(k)) problems.push(`property '${k}' is not understood on a rule`);
   return { rule, props, dataport };
 }
 
