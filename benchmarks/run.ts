@@ -7,6 +7,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promis
   detect: () => import('./detect.js'),
   kanon: () => import('./kanon.js'),
   trajectory: () => import('./trajectory.js'),
+  aggregate: () => import('./aggregate.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

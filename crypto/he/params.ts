@@ -5,7 +5,7 @@
 // well under the 128-bit bound of the Homomorphic Encryption Security Standard (table 1, ternary
 // secret: log q <= 109 at N = 4096, <= 218 at N = 8192), which SEAL checks again (sec_level_type::tc128).
 // Measured invariant noise budget of a fresh ciphertext: 25 bits (4096), 38 bits (8192); a sum of
-// 1,000 ciphertexts uses about 6 of them, a million about 10.
+// 1,000 ciphertexts uses 5 of them (10 if all were the same one), a million about 10.
 import { DataportError } from '../errors.js';
 import { sealCall, sealLibrary, scoped, type SEALLibrary } from './seal.js';
 import type { BatchEncoder } from 'node-seal/implementation/batch-encoder.js';
@@ -36,7 +36,7 @@ interface Definition {
 
 // 4096: SEAL's BFVDefault(4096, tc128) sizes (36, 36, 37), the most the standard allows at 128 bits.
 // 8192: the first three of BFVDefault(8192)'s five (43, 43, 44): the other two would only buy
-// multiplicative depth, at the price of twice the ciphertext and 60% more time to encrypt.
+// multiplicative depth, at the price of twice the ciphertext and half as much again the time to encrypt.
 // t: 40 bits (the same prime 1,099,511,480,321 = 1 mod 16384 serves both), so a slot holds +-5.5e11.
 const DEFINITIONS: Readonly<Record<HeParamSet, Definition>> = {
   'bfv-8192': { polyModulusDegree: 8192, coeffModulusBits: [43, 43, 44], plainModulusBits: 40 },
