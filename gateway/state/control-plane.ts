@@ -3,6 +3,7 @@
 // state, appends its event and applies it in the same synchronous step (so memory order is ledger
 // order), then waits for the entry to be durable before the caller answers.
 import { DataportError } from '../../crypto/errors.js';
+import type { Artefacts, Basis, ImportantData, Zone } from '../../policies/compliance/index.js';
 import { AggregationState, type AggregationEvent } from '../aggregation/state.js';
 import { ComplianceState, type ComplianceEvent } from '../compliance/state.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -14,17 +15,11 @@ export type Role = 'provider' | 'consumer';
 export interface ExporterProfile {
   /** Critical information infrastructure operator (CIIO). */
   ciio: boolean;
-  zone: 'none' | 'beijing-ftz' | 'beijing-city' | 'tianjin-ftz' | 'shanghai-ftz' | 'hainan-ftz';
+  zone: Zone;
   sector?: string;
   negativeList?: string;
-  artefacts?: {
-    standardContract?: { filingId: string; filedOn: string };
-    certification?: { id: string; expires: string };
-    securityAssessment?: { id: string; expires: string };
-    pia?: { date: string };
-    hgrExportApproval?: { id: string; expires?: string };
-    hgrFiling?: { id: string; filedOn: string };
-  };
+  /** Export pathway artefacts on file (the compliance engine's own type). */
+  artefacts?: Artefacts;
 }
 
 /** A dataset's compliance facts, as its provider declares them (gateway/compliance/facts.ts fills in what the fields show). */
@@ -34,10 +29,10 @@ export interface DatasetCompliance {
   categories?: string[];
   personalInfo?: boolean;
   sensitivePersonalInfo?: boolean;
-  importantData?: 'none' | 'notified' | 'pending';
+  importantData?: ImportantData;
   coreData?: boolean;
   hgr?: { information?: boolean; materials?: boolean; foreignRecipient?: boolean };
-  basis?: 'none' | 'trade' | 'foreign-origin' | 'contract' | 'hr' | 'emergency';
+  basis?: Basis;
   /** The field naming the individual, for counting distinct individuals. */
   subjectColumn?: string;
 }
