@@ -120,6 +120,18 @@ t.test('adverse events by body system and arm across three sites: the decrypted 
   await w.app.ledger.flush();
   const types = [...w.app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('aggregation.'));
   t.same(types, ['aggregation.opened', 'aggregation.contributed', 'aggregation.contributed', 'aggregation.contributed', 'aggregation.released']);
+
+  // The serious ones only (AESER = Y): a second job, the budget's second unit of epsilon.
+  const serious = query(w.all);
+  const second = await w.analyst.aggregation.open({ agreements: w.agreements, query: serious, epsilon: 1, deadline: soon(), keys });
+  for (const s of w.sites) await s.connector.aggregation.contribute(second.job.id, { path: s.file, format: 'csv' });
+  await w.analyst.aggregation.settled(second.job.id);
+  const got = await w.analyst.aggregation.result(second.job.id, keys);
+  const seriousTruth = new Map<string, number>();
+  for (const r of w.all.filter((x) => x['AESER'] === 'Y')) seriousTruth.set(`${r['AEBODSYS']}|${r['ARM']}`, (seriousTruth.get(`${r['AEBODSYS']}|${r['ARM']}`) ?? 0) + 1);
+  const seriousErrors = got.cells.map((c) => c.value - (seriousTruth.get(`${c.labels['AEBODSYS']}|${c.labels['ARM']}`) ?? 0));
+  t.ok(seriousErrors.every((e) => Math.abs(e) <= simultaneous), `serious adverse events: every cell within ±${simultaneous} of the truth`);
+  t.equal(w.app.state.aggregation.spentBy(analystKey.did, 'ae-701'), 2, 'two jobs: the whole budget of ae-701 spent');
 });
 
 t.test('refusals: a duplicate or late contribution 409, wrong parameters or a corrupt ciphertext 400, an exhausted budget 403', { skip }, async (t) => {
