@@ -22,6 +22,8 @@ export interface GatewayConfig {
   complianceRules?: string;
   /** The clock of compliance decisions (tests move it); default: the system clock. */
   now?: () => Date;
+  /** Where the log lines go (pino JSON lines); default: standard output. */
+  logStream?: NodeJS.WritableStream;
   ledger: {
     origin: string;
     checkpointIntervalMs: number;
@@ -65,6 +67,7 @@ export function resolveConfig(input: GatewayConfigInput = {}, env: NodeJS.Proces
     publicUrl: input.publicUrl ?? env.DATAPORT_PUBLIC_URL,
     ...((input.complianceRules ?? env.DATAPORT_COMPLIANCE_RULES) !== undefined && { complianceRules: resolve((input.complianceRules ?? env.DATAPORT_COMPLIANCE_RULES)!) }),
     ...(input.now && { now: input.now }),
+    ...(input.logStream && { logStream: input.logStream }),
     ledger: { origin, checkpointIntervalMs, groupCommit: input.ledger?.groupCommit ?? true },
   };
 }

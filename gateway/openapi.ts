@@ -1,6 +1,7 @@
 // The OpenAPI document of the management API, generated from the routes' JSON Schemas.
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { DOCS_PAGE } from './docs-page.js';
 import { VERSION } from './version.js';
 
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
@@ -25,4 +26,5 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
   });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
 }

@@ -59,7 +59,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   });
 
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, ...(config.logStream && { stream: config.logStream }) },
     requestIdHeader: 'x-request-id',
     // On close, in-flight work is stopped first (preClose); then no connection may hold shutdown up.
     forceCloseConnections: true,

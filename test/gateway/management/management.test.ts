@@ -153,6 +153,18 @@ t.test('the OpenAPI document lists the management routes with their schemas', as
   for (const path of ['/participants', '/datasets', '/datasets/{id}', '/participants/{did}']) t.ok(doc.paths[path], path);
   t.ok(doc.paths['/datasets']!.post!.requestBody, 'request body schema');
   t.same(doc.paths['/datasets']!.post!.security, [{ httpMessageSignature: [] }]);
+  for (const path of ['/aggregation/jobs', '/aggregation/jobs/{id}/contributions', '/compliance/exporters/{did}']) t.ok(doc.paths[path], path);
+});
+
+t.test('/docs is a page of its own that renders /openapi.json, with nothing loaded from elsewhere', async (t) => {
+  const { app, base } = await gateway(t);
+  t.teardown(() => app.close());
+  const res = await fetch(`${base}/docs`);
+  t.equal(res.status, 200);
+  t.match(res.headers.get('content-type'), /^text\/html/);
+  const html = await res.text();
+  t.match(html, /fetch\('\/openapi\.json'\)/);
+  t.notMatch(html, /(src|href)="https?:/, 'no script or style from another origin');
 });
 
 t.test('an offer the engine cannot enforce is refused at publication, naming the problem', async (t) => {
