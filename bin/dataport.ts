@@ -12,7 +12,7 @@ import { showLedger } from './ledger-show.js';
 import { VERSION } from '../gateway/version.js';
 import { CONNECTOR_COMMANDS, connectorCommand, UsageError } from './connector-commands.js';
 import { anonymizeCommand } from './anonymize.js';
-import { aggregateCommand } from './aggregate.js';
+import { AGGREGATE_USAGE, aggregateCommand } from './aggregate.js';
 import { pathwayCommand } from './pathway.js';
 
 const USAGE = `dataport ${VERSION}: privacy-preserving cross-border data gateway
@@ -80,8 +80,28 @@ function ledgerDir(dir: string | undefined): string {
   return existsSync(join(abs, 'ledger.json')) ? abs : existsSync(join(abs, 'ledger', 'ledger.json')) ? join(abs, 'ledger') : abs;
 }
 
+/** The usage lines of one command (its entries in USAGE with their continuation lines). */
+export function commandHelp(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (/^  dataport /.test(line)) inside = line.startsWith(`  dataport ${command} `) || line === `  dataport ${command}` || line.includes(` ${command} |`) || line.includes(`| ${command} `);
+    else if (!/^ {10,}/.test(line)) inside = false;
+    if (inside) out.push(line);
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Per-command help, for the commands that have no help of their own.
+  if (command && !['anonymize', 'pathway', 'demo'].includes(command) && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = command === 'aggregate' ? AGGREGATE_USAGE : commandHelp(command);
+    if (!help) throw new UsageError(`unknown command ${command}`);
+    process.stdout.write(help);
+    return 0;
+  }
   switch (command) {
     case 'keygen': {
       const { values } = parse(rest, { out: { type: 'string', short: 'o' } });

@@ -96,3 +96,14 @@ t.test('ledger show prints a window of entries', async (t) => {
   t.match(lines[0]!, /^#4 \S+ test\.event \{"i":4\}$/);
   t.match(lines[2]!, /^#6 /);
 });
+
+t.test('every command answers --help with its own usage lines and exit 0', async (t) => {
+  for (const [command, line] of [['start', /dataport start \[--data-dir DIR\]/], ['transfer', /dataport transfer --agreement ID --out FILE/], ['ledger', /dataport ledger verify <dir>/], ['aggregate', /dataport aggregate open --agreement ID/], ['approve', /approve PID/]] as const) {
+    const res = spawnSync(process.execPath, [cli, command, '--help'], { encoding: 'utf8' });
+    t.equal(res.status, 0, command);
+    t.match(res.stdout, line, command);
+    t.notMatch(res.stdout, /dataport keygen/, `${command}: only its own lines`);
+  }
+  const unknown = spawnSync(process.execPath, [cli, 'frobnicate', '--help'], { encoding: 'utf8' });
+  t.equal(unknown.status, 2);
+});
