@@ -14,10 +14,14 @@ import { CONNECTOR_COMMANDS, connectorCommand, UsageError } from './connector-co
 import { anonymizeCommand } from './anonymize.js';
 import { AGGREGATE_USAGE, aggregateCommand } from './aggregate.js';
 import { pathwayCommand } from './pathway.js';
+import { demoCommand } from './demo.js';
 
 const USAGE = `dataport ${VERSION}: privacy-preserving cross-border data gateway
 
 Usage:
+  dataport demo pharma|telemetry [--json] [--data DIR] [--serve [--port N]]
+                                            the whole flow on loopback: gateway, connectors, negotiation,
+                                            compliance, transfer, receipt, ledger (pharma: aggregation too)
   dataport keygen --out key.json            write a new Ed25519 identity (did:key), mode 0600
   dataport start [--data-dir DIR] [--port N] [--host H] [--log-level L]
                                             run the gateway on the embedded default
@@ -160,6 +164,13 @@ async function main(argv: string[]): Promise<number> {
       return anonymizeCommand(rest);
     case 'pathway':
       return pathwayCommand(rest);
+    case 'demo':
+      try {
+        return await demoCommand(rest);
+      } catch (e) {
+        if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((e as Error).message);
+        throw e;
+      }
     case 'aggregate':
       try {
         return await aggregateCommand(rest);
