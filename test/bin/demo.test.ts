@@ -29,7 +29,7 @@ t.test('demo pharma on the bundled data: k-anonymous DM under a standard contrac
   t.match(r.transfer, { rowsIn: 300, rowsOut: 300 });
   t.ok(r.transfer.privacy!.achievedK >= 5, `k achieved ${r.transfer.privacy!.achievedK} >= 5`);
   t.ok(r.transfer.privacy!.l['ARM']! >= 2, 'l >= 2 on ARM');
-  t.ok(r.transfer.privacy!.suppressed <= 0.1 * 300, 'at most 10% suppressed (the offer'\''s limit)');
+  t.ok(r.transfer.privacy!.suppressed <= 0.1 * 300, 'at most 10% suppressed, the limit of the offer');
   t.notOk(r.transfer.columnsOut.includes('BRTHDTC') || r.transfer.columnsOut.includes('SUBJID'), 'birth date and subject number stay home');
   t.same(r.transfer.dropped.filter((d) => d.listed).map((d) => d.name), ['SUBJID', 'BRTHDTC']);
   t.same(r.transfer.dropped.filter((d) => !d.listed).map((d) => d.name), ['STUDYID', 'DOMAIN', 'AGEU', 'ARMCD'], 'columns the plan does not name: fail closed');
