@@ -365,13 +365,16 @@ export class Connector {
 
   private async verifyAgreement(n: ConsumerNegotiation): Promise<void> {
     const signature = signAgreement(n.agreement!, this.identity);
+    // VERIFIED before the message goes: the gateway may send FINALIZED before our POST returns.
+    const before = n.state;
+    if (n.state === 'AGREED') n.state = 'VERIFIED';
+    n.signatures = [...(n.signatures ?? []), signature];
     try {
       await this.dsp(`/negotiations/${encodeURIComponent(n.providerPid!)}/agreement/verification`, {
         '@context': [DSP_CONTEXT], '@type': 'ContractAgreementVerificationMessage', providerPid: n.providerPid, consumerPid: n.consumerPid, [SIGNATURE]: signature,
       });
-      if (n.state === 'AGREED') n.state = 'VERIFIED';
-      n.signatures = [...(n.signatures ?? []), signature];
     } catch (e) {
+      if (n.state === 'VERIFIED') n.state = before;
       n.settle?.reject(e as Error);
     }
   }

@@ -33,6 +33,8 @@ import { complianceRoutes } from './compliance/routes.js';
 import { AggregationService } from './aggregation/service.js';
 import { aggregationRoutes } from './aggregation/routes.js';
 import { VERSION } from './version.js';
+import { createMetrics, metricsRoutes, type Metrics } from './metrics/index.js';
+import { dashboardRoutes } from './dashboard/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,6 +46,7 @@ declare module 'fastify' {
     aggregation: AggregationService;
     identity: Identity;
     gatewayConfig: GatewayConfig;
+    metrics: Metrics;
   }
 }
 
@@ -76,7 +79,8 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   const publicBase = () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   const transfers = new TransferService({ state, peers, policy, plans: agreementPlan, identity, log: app.log, publicBase, compliance });
   const aggregation = new AggregationService({ state, policy, dir: join(config.dataDir, 'aggregation'), log: app.log, ...(config.now && { now: config.now }) });
-  const dataPlane = new DataPlane({ state, ledger, peers, service: transfers, spoolDir: config.dataDir, compliance });
+  const metrics = createMetrics({ state, ledger });
+  const dataPlane = new DataPlane({ state, ledger, peers, service: transfers, spoolDir: config.dataDir, compliance, metrics });
   transfers.push = (t) => dataPlane.push(t);
   app.decorate('ledger', ledger);
   app.decorate('state', state);
@@ -86,6 +90,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   app.decorate('aggregation', aggregation);
   app.decorate('identity', identity);
   app.decorate('gatewayConfig', config);
+  app.decorate('metrics', metrics);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -104,6 +109,8 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   installErrorHandling(app);
   await registerOpenApi(app);
   await app.register(signedRequests, { maxSkewSeconds: config.maxSkewSeconds, publicUrl: config.publicUrl });
+  await app.register(metricsRoutes, { metrics });
+  await app.register(dashboardRoutes, { metrics, state, ledger });
   await app.register(healthRoutes, { ledger, isShuttingDown: () => shuttingDown });
   await app.register(ledgerRoutes, { ledger });
   await app.register(participantRoutes, { state });

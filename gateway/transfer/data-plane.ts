@@ -20,6 +20,7 @@ import { DSP_CONTEXT } from '../../policies/dsp/version.js';
 import { RECEIPT, type Receipt } from '../../policies/transfer/receipt.js';
 import type { ComplianceService } from '../compliance/service.js';
 import type { TransferService } from './service.js';
+import type { TransferMeter } from '../metrics/index.js';
 
 /** Digests of this many batches share one ledger entry. */
 const DIGESTS_PER_ENTRY = 8;
@@ -33,6 +34,8 @@ export interface DataPlaneOptions {
   spoolDir: string;
   /** Counts the individuals whose data leaves, and stops a transfer at a line it may not cross. */
   compliance: ComplianceService;
+  /** Rows, bytes, stage latencies and refusals, for /metrics. */
+  metrics?: TransferMeter;
 }
 
 /** SHA-256 over every buffer of every column, in schema order: what a batch holds, without re-encoding it. */
@@ -110,7 +113,7 @@ export class DataPlane {
    * Resolves when the stream ended, however it ended; the ledger says how.
    */
   async run(t: Transfer, out: Writable): Promise<void> {
-    const { service, state } = this.o;
+    const { service, state, metrics } = this.o;
     let stopped: { code: string; reason: string } | undefined;
     service.streams.set(t.providerPid, { stop: (why) => (stopped ??= why) });
     const n = state.negotiations.get(state.agreements.get(t.agreementId)!)!;
@@ -133,6 +136,7 @@ export class DataPlane {
     const pump = (async () => {
       for await (const chunk of writer) {
         pendingBytes += chunk.byteLength;
+        metrics?.bytes(t, chunk.byteLength);
         if (!out.write(chunk)) await drained(out);
         if (out.destroyed) stopped ??= { code: 'DP_ERR_STREAM_INTERRUPTED', reason: 'the consumer closed the connection' };
       }
@@ -153,18 +157,22 @@ export class DataPlane {
       // This transfer is one of the uses already; the count does not change while it runs.
       const uses = service.useCount(t.agreementId);
       // Each output batch pairs with the input batch it came from: the stages keep one per input, in order.
-      const inputs: { rows: number; digest: string }[] = [];
+      const inputs: { rows: number; digest: string; at: number }[] = [];
+      const began = performance.now();
+      let first = true;
       const read = async function* (): AsyncGenerator<RecordBatch> {
         for await (const input of source) {
           if (stopped) return;
           // Re-evaluate the agreement: dateTime and elapsedTime can run out mid-transfer.
           service.evaluate(n, 'reevaluation', uses);
-          inputs.push({ rows: input.numRows, digest: batchDigest(input) });
+          inputs.push({ rows: input.numRows, digest: batchDigest(input), at: performance.now() });
           yield input;
         }
       };
       for await (const output of anonymizer.run(read())) {
         const input = inputs.shift()!;
+        if (first && whole) metrics?.stage(plan.privacy ? 'privacy-search' : 'trajectory', (performance.now() - began) / 1000);
+        first = false;
         if (skip > 0) {
           skip--;
           continue;
@@ -172,6 +180,8 @@ export class DataPlane {
         if (stopped) break;
         pending.push({ batch: index++, rowsIn: input.rows, rowsOut: output.numRows, inDigest: input.digest, outDigest: batchDigest(output) });
         writer.write(output);
+        metrics?.batch(t, input.rows, output.numRows);
+        metrics?.stage('batch', (performance.now() - input.at) / 1000);
         await new Promise((r) => setImmediate(r)); // let the pump hand this batch to `out`
         if (out.writableNeedDrain) await drained(out);
         if (pending.length >= DIGESTS_PER_ENTRY) await flushDigests();
@@ -202,6 +212,7 @@ export class DataPlane {
     } catch (e) {
       const err = e instanceof DataportError ? e : new DataportError('DP_ERR_TRANSFER_FAILED', (e as Error).message);
       await flushDigests().catch(() => undefined);
+      metrics?.denied(err.code, 'transfer', err.message);
       await service.terminate(state.transfers.get(t.providerPid)!, 'gateway', err.code, [err.message]);
       out.destroy(err); // the consumer sees a cut stream, and the termination message says why
     } finally {

@@ -1,0 +1,113 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { buildGateway } from '../../gateway/server.js';
+import { Connector } from '../../connectors/connector.js';
+import { APPROVAL } from '../../policies/negotiation/extensions.js';
+import { hospitalProfile, sponsorProfile, tempDir, testIdentity } from '../helpers.js';
+
+type T = Parameters<typeof tempDir>[0];
+const PIPELINE = 'https://w3id.org/dataport/v1#pipeline';
+const fields = [
+  { name: 'USUBJID', type: 'utf8', role: 'direct-identifier', category: 'identity' },
+  { name: 'AGE', type: 'int32', role: 'quasi-identifier' },
+];
+
+/** One gateway, a hospital publishing `rows` synthetic subjects, and a sponsor holding an agreement. */
+async function world(t: T, rows: number, constraints: unknown[] = []) {
+  const dir = tempDir(t);
+  const csv = join(dir, 'trial.csv');
+  writeFileSync(csv, ['USUBJID,AGE', ...Array.from({ length: rows }, (_, i) => `01-701-${String(i).padStart(6, '0')},${20 + (i % 60)}`)].join('\n') + '\n');
+  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const provider = new Connector({ gateway: base, identity: testIdentity(60), datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 500 } } });
+  const consumer = new Connector({ gateway: base, identity: testIdentity(61) });
+  await provider.start();
+  await consumer.start();
+  t.teardown(async () => {
+    await consumer.stop();
+    await provider.stop();
+    await app.close();
+  });
+  await provider.register(hospitalProfile as never);
+  await consumer.register(sponsorProfile as never);
+  const offer = {
+    '@id': 'trial:offer', '@type': 'Offer', [APPROVAL]: 'auto',
+    permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }, ...constraints] }],
+    obligation: [{ action: 'anonymize', [PIPELINE]: { columns: { USUBJID: [{ op: 'pseudonymize', length: 16 }] }, roles: { 'quasi-identifier': 'keep' } } }],
+  };
+  await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields }, subjects: rows, compliance: { importantData: 'none' }, source: { format: 'csv' }, offers: [offer] });
+  const agreement = await consumer.negotiate({ datasetId: 'trial', offer, purpose: 'research' });
+  return { app, base, consumer, agreementId: agreement.agreement['@id'] };
+}
+
+async function drain(batches: AsyncIterable<RecordBatch>): Promise<number> {
+  let rows = 0;
+  for await (const b of batches) rows += b.numRows;
+  return rows;
+}
+
+/** The value of one sample in a Prometheus text exposition (labels in any order), or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+t.test('GET /metrics is public and exposes every named instrument in the Prometheus text format', async (t) => {
+  const { app } = await world(t, 10);
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  t.equal(res.statusCode, 200, 'no signature needed');
+  t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+  for (const name of [
+    'dataport_rows_in_total', 'dataport_rows_out_total', 'dataport_bytes_out_total', 'dataport_pipeline_stage_seconds', 'dataport_negotiations',
+    'dataport_transfers', 'dataport_denials_total', 'dataport_ledger_size', 'dataport_ledger_append_seconds', 'dataport_aggregation_jobs',
+    'dataport_process_cpu_seconds_total', 'dataport_nodejs_heap_size_used_bytes',
+  ]) t.match(res.body, new RegExp(`^# TYPE ${name} `, 'm'), `${name} is exposed`);
+  t.equal(sample(res.body, 'dataport_negotiations', { state: 'TERMINATED' }), 0, 'every state has a series, zero or not');
+  // The consumer has its agreement before the provider's side records FINALIZED: wait for it.
+  for (let i = 0; i < 100 && [...app.state.negotiations.values()][0]?.state !== 'FINALIZED'; i++) await new Promise((r) => setTimeout(r, 20));
+  const later = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.equal(sample(later, 'dataport_negotiations', { state: 'FINALIZED' }), 1, 'the agreement reached, read from the control plane');
+  await app.ledger.flush();
+  const settled = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.equal(sample(settled, 'dataport_ledger_size'), app.ledger.size, 'the ledger size gauge is the ledger\'s');
+  t.ok((sample(settled, 'dataport_ledger_append_seconds_count') ?? 0) > 0, 'ledger commits were timed');
+});
+
+t.test('the rows and bytes counters equal the transfer\'s totals once it completes', async (t) => {
+  const { app, consumer, agreementId } = await world(t, 2500);
+  const { providerPid, batches, completed } = await consumer.transfers.pull(agreementId);
+  t.equal(await drain(batches), 2500);
+  const done = await completed;
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  const labels = { dataset: 'trial', transfer: providerPid };
+  t.equal(sample(text, 'dataport_rows_in_total', labels), 2500);
+  t.equal(sample(text, 'dataport_rows_out_total', labels), done.rowsOut);
+  t.equal(sample(text, 'dataport_bytes_out_total', labels), app.state.transfers.get(providerPid)!.bytesOut, 'bytes as the ledger recorded them');
+  t.equal(sample(text, 'dataport_batches_out_total', { dataset: 'trial' }), 5);
+  t.equal(sample(text, 'dataport_pipeline_stage_seconds_count', { stage: 'batch' }), 5, 'one latency per batch');
+  t.equal(sample(text, 'dataport_transfers', { state: 'COMPLETED' }), 1);
+});
+
+t.test('policy refusals are counted by code, with where they happened', async (t) => {
+  const { app, consumer, agreementId } = await world(t, 50, [{ leftOperand: 'count', operator: 'lteq', rightOperand: '1' }]);
+  const first = await consumer.transfers.pull(agreementId);
+  await drain(first.batches);
+  await first.completed;
+  const before = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.equal(sample(before, 'dataport_denials_total', { code: 'DP_ERR_POLICY_DENIED' }), undefined, 'nothing refused yet');
+  const second = await consumer.transfers.pull(agreementId).catch((e: unknown) => e as { code: string });
+  t.match(second, { code: 'DP_ERR_POLICY_DENIED' });
+  const after = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.equal(sample(after, 'dataport_denials_total', { code: 'DP_ERR_POLICY_DENIED', stage: 'request' }), 1);
+  t.match(app.metrics.recentDenials.at(-1), { code: 'DP_ERR_POLICY_DENIED', stage: 'request', message: /count/ });
+  const notFound = await app.inject({ method: 'GET', url: '/nowhere' });
+  t.equal(notFound.statusCode, 404);
+  t.notMatch((await app.inject({ method: 'GET', url: '/metrics' })).body, /DP_ERR_NOT_FOUND/, 'other errors are not denials');
+});
