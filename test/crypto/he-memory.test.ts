@@ -31,5 +31,7 @@ t.test('memory stays flat over 2,000 encrypt + add + decrypt cycles', async (t) 
   const wasm = after.external - before.external;
   const rss = after.rss - before.rss;
   t.ok(wasm < 4 * 2 ** 20, `external (WebAssembly) memory grew ${(wasm / 2 ** 20).toFixed(2)} MiB`);
-  t.ok(rss < 30 * 2 ** 20, `rss grew ${(rss / 2 ** 20).toFixed(1)} MiB`);
+  // rss moves with whatever else the machine runs (tests run two at a time; allocator arenas): the
+  // bound is loose, but a ciphertext kept per cycle on the JS side (250 MiB) would still break it.
+  t.ok(rss < 128 * 2 ** 20, `rss grew ${(rss / 2 ** 20).toFixed(1)} MiB`);
 });
