@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildGateway } from '../../gateway/server.js';
-import { Connector } from '../../connectors/connector.js';
 import { APPROVAL } from '../../policies/negotiation/extensions.js';
-import { hospitalProfile, repoRoot, sponsorProfile, tempDir, testIdentity } from '../helpers.js';
+import { gatewayWorld } from './world.js';
+import { repoRoot, tempDir, testIdentity } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: the browser test needs it (apt-get install chromium)`;
@@ -23,19 +23,7 @@ async function world(t: T) {
   const dir = tempDir(t);
   const csv = join(dir, 'trial.csv');
   writeFileSync(csv, ['USUBJID,AGE', ...Array.from({ length: ROWS }, (_, i) => `01-701-${String(i).padStart(6, '0')},${20 + (i % 60)}`)].join('\n') + '\n');
-  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const provider = new Connector({ gateway: base, identity: testIdentity(60), datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 2000 } } });
-  const consumer = new Connector({ gateway: base, identity: testIdentity(61) });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
-  });
-  await provider.register(hospitalProfile as never);
-  await consumer.register(sponsorProfile as never);
+  const { app, base, provider, consumer } = await gatewayWorld(t, { datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 2000 } } });
   const offer = {
     '@id': 'trial:offer', '@type': 'Offer', [APPROVAL]: 'auto',
     permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }] }],

@@ -4,10 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { Connector } from '../../connectors/connector.js';
-import { buildGateway } from '../../gateway/server.js';
 import { APPROVAL } from '../../policies/negotiation/extensions.js';
-import { hospitalProfile, sponsorProfile, tempDir, testIdentity } from '../helpers.js';
+import { tempDir, testIdentity } from '../helpers.js';
+import { gatewayWorld } from './world.js';
 
 const PIPELINE = 'https://w3id.org/dataport/v1#pipeline';
 // Values no log line may hold: subject ids, a name and a mobile number in free text, a birth date.
@@ -22,20 +21,12 @@ t.test('no row value reaches a log line, even at trace level and when a transfer
   const bad = join(dir, 'bad.csv');
   // The second row's date is not a date: the source fails mid-stream on a value.
   writeFileSync(bad, `USUBJID,BRTHDTC,NOTE\n${SECRETS[0]},${SECRETS[4]},x\n${SECRETS[1]},${SECRETS[2]},y\n`);
-  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'trace', logStream: sink, identity: testIdentity(6), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const schema = [{ name: 'USUBJID', type: 'utf8' }, { name: 'BRTHDTC', type: 'date32' }, { name: 'NOTE', type: 'utf8' }] as const;
-  const provider = new Connector({ gateway: base, identity: testIdentity(62), datasets: { good: { path: good, format: 'csv', schema: [...schema] }, bad: { path: bad, format: 'csv', schema: [...schema] } } });
-  const consumer = new Connector({ gateway: base, identity: testIdentity(63) });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
+  const { provider, consumer } = await gatewayWorld(t, {
+    gateway: { logLevel: 'trace', logStream: sink, identity: testIdentity(6) },
+    datasets: { good: { path: good, format: 'csv', schema: [...schema] }, bad: { path: bad, format: 'csv', schema: [...schema] } },
+    provider: { identity: testIdentity(62) }, consumer: { identity: testIdentity(63) },
   });
-  await provider.register(hospitalProfile as never);
-  await consumer.register(sponsorProfile as never);
   const fields = [
     { name: 'USUBJID', type: 'utf8', role: 'direct-identifier', category: 'identity' },
     { name: 'BRTHDTC', type: 'date32', role: 'quasi-identifier' },

@@ -2,10 +2,9 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import { buildGateway } from '../../gateway/server.js';
-import { Connector } from '../../connectors/connector.js';
 import { APPROVAL } from '../../policies/negotiation/extensions.js';
-import { hospitalProfile, sponsorProfile, tempDir, testIdentity } from '../helpers.js';
+import { gatewayWorld } from './world.js';
+import { tempDir } from '../helpers.js';
 
 type T = Parameters<typeof tempDir>[0];
 const PIPELINE = 'https://w3id.org/dataport/v1#pipeline';
@@ -19,19 +18,7 @@ async function world(t: T, rows: number, constraints: unknown[] = []) {
   const dir = tempDir(t);
   const csv = join(dir, 'trial.csv');
   writeFileSync(csv, ['USUBJID,AGE', ...Array.from({ length: rows }, (_, i) => `01-701-${String(i).padStart(6, '0')},${20 + (i % 60)}`)].join('\n') + '\n');
-  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const provider = new Connector({ gateway: base, identity: testIdentity(60), datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 500 } } });
-  const consumer = new Connector({ gateway: base, identity: testIdentity(61) });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
-  });
-  await provider.register(hospitalProfile as never);
-  await consumer.register(sponsorProfile as never);
+  const { app, base, provider, consumer } = await gatewayWorld(t, { datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 500 } } });
   const offer = {
     '@id': 'trial:offer', '@type': 'Offer', [APPROVAL]: 'auto',
     permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }, ...constraints] }],

@@ -11,8 +11,9 @@ import { Connector } from '../../../connectors/connector.js';
 import { GatewayError } from '../../../connectors/signed-http.js';
 import type { LocalDataset } from '../../../connectors/transfers.js';
 import { buildGateway } from '../../../gateway/server.js';
+import { gatewayWorld } from '../world.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
-import { cli, inDays, repoRoot, sponsorProfile, tempDir, testIdentity, today } from '../../helpers.js';
+import { cli, inDays, repoRoot, tempDir, testIdentity, today } from '../../helpers.js';
 
 type T = Parameters<typeof tempDir>[0];
 const exporterKey = testIdentity(60);
@@ -44,26 +45,16 @@ interface Published { id: string; from: number; rows: number; declared?: number;
 async function world(t: T, opts: { exporter?: Record<string, unknown>; datasets: Published[]; rules?: string; dataDir?: string }) {
   const dir = tempDir(t);
   const dataDir = opts.dataDir ?? join(dir, 'gw');
-  const start = async () => {
-    const app = await buildGateway({ dataDir, port: 0, logLevel: 'silent', identity: testIdentity(4), ledger: { checkpointIntervalMs: 0 }, ...(opts.rules && { complianceRules: opts.rules }) });
-    return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
-  };
-  const { app, base } = await start();
   const local: Record<string, LocalDataset> = Object.fromEntries(opts.datasets.map((d) => [d.id, { path: csv(dir, d.id, d.from, d.rows), format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 10 }]));
-  const provider = new Connector({ gateway: base, identity: exporterKey, datasets: local });
-  const consumer = new Connector({ gateway: base, identity: sponsor });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
+  const { app, base, provider, consumer } = await gatewayWorld(t, {
+    gateway: { dataDir, identity: testIdentity(4), ...(opts.rules && { complianceRules: opts.rules }) },
+    datasets: local,
+    provider: {
+      identity: exporterKey,
+      profile: { legalName: 'Haidian Health Data Co.', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: opts.exporter ?? { ciio: false, zone: 'none', sector: 'health', artefacts: { pia: { date: today } } } },
+    },
+    consumer: { identity: sponsor },
   });
-  await provider.register({
-    legalName: 'Haidian Health Data Co.', jurisdiction: 'CN-BJ', roles: ['provider'],
-    exporter: opts.exporter ?? { ciio: false, zone: 'none', sector: 'health', artefacts: { pia: { date: today } } },
-  } as never);
-  await consumer.register(sponsorProfile as never);
   for (const d of opts.datasets) {
     await provider.publish({
       id: d.id, title: d.id, schema: { fields }, subjects: d.declared ?? d.rows,
