@@ -93,7 +93,7 @@ export async function dashboardSnapshot(metrics: Metrics, state: ControlPlane, l
     minProviders: j.minProviders, epsilon: j.epsilon, deadline: j.deadline, openedAt: j.openedAt, ...(j.failure !== undefined && { failure: j.failure }),
   }));
 
-  const cp = ledger.checkpoint();
+  const cp = ledger.recentCheckpoint();
   return {
     at: Date.now(),
     totals: {

@@ -108,6 +108,7 @@ export class Ledger {
   private failure: unknown;
   private idle: (() => void)[] = [];
   private latest: SignedCheckpoint | undefined;
+  private signedAt = 0;
   private checkpointTimer: NodeJS.Timeout | undefined;
   /** Entries acknowledged durable; everything the API serves is below this. */
   size: number;
@@ -459,6 +460,16 @@ export class Ledger {
     return this.signCheckpoint();
   }
 
+  /**
+   * A signed checkpoint for readers who do not need the very newest size (public routes, the
+   * dashboard): a new one is signed at most once per `minIntervalMs`, so callers cannot make the
+   * gateway sign and sync on every request.
+   */
+  recentCheckpoint(minIntervalMs = 1000): SignedCheckpoint {
+    if (this.latest && (this.latest.size === this.size || Date.now() - this.signedAt < minIntervalMs)) return this.latest;
+    return this.signCheckpoint();
+  }
+
   private signCheckpoint(): SignedCheckpoint {
     const size = this.size;
     const rootHash = this.tree.root(size);
@@ -467,6 +478,7 @@ export class Ledger {
     writeAll(this.checkpointLog, record);
     fdatasyncSync(this.checkpointLog);
     this.latest = { size, rootHash, note };
+    this.signedAt = Date.now();
     return this.latest;
   }
 

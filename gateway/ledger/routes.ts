@@ -37,7 +37,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
       },
     },
   }, async (request, reply) => {
-    const cp = ledger.checkpoint();
+    const cp = ledger.recentCheckpoint();
     if (request.headers.accept?.includes('application/json')) {
       return reply.type('application/json').send({ origin: ledger.meta.origin, size: cp.size, rootHash: toBase64(cp.rootHash), note: cp.note });
     }

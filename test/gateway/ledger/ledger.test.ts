@@ -228,3 +228,16 @@ t.test('replay yields every durable entry in order, from a given sequence number
   t.equal(tail[0]!.type, 'test.event');
   await ledger.close();
 });
+
+t.test('recentCheckpoint signs at most once per interval however often it is asked; checkpoint() always covers the newest entry', async (t) => {
+  const ledger = open(tempDir(t));
+  t.teardown(() => ledger.close());
+  await ledger.append('a', {});
+  const first = ledger.recentCheckpoint(60_000);
+  t.equal(first.size, ledger.size);
+  await ledger.append('b', {});
+  t.equal(ledger.recentCheckpoint(60_000), first, 'within the interval: the same signed checkpoint, nothing signed');
+  t.equal(ledger.recentCheckpoint(0).size, ledger.size, 'past it: a new one');
+  await ledger.append('c', {});
+  t.equal(ledger.checkpoint().size, ledger.size, 'receipts still get a checkpoint of the newest size');
+});
