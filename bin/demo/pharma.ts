@@ -96,6 +96,8 @@ function dmOffer(datasetId: string) {
     ] }],
     obligation: [{
       action: 'anonymize',
+      // A promise to the data subjects: the privacy model below must deliver at least this k, or no plan is derived.
+      constraint: [{ leftOperand: 'https://w3id.org/dataport/v1#kAnonymity', operator: 'gteq', rightOperand: '5' }],
       [PIPELINE]: {
         subjectColumn: 'USUBJID',
         columns: { USUBJID: [{ op: 'pseudonymize', length: 16 }], SUBJID: 'drop', BRTHDTC: 'drop', RFSTDTC: [{ op: 'dateShift', maxDays: 30 }] },
