@@ -9,11 +9,12 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  DataType, Field, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Utf8, type Data,
+  DataType, Field, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Utf8,
 } from 'apache-arrow';
 import { DataportError } from '../../../crypto/errors.js';
 import type { GeneralisationHierarchy, PrivacyPlan } from '../../../policies/pipeline/models.js';
 import type { BatchStage } from '../stage.js';
+import { Labels } from '../transforms/columns.js';
 import { ColumnEncoder } from './encode.js';
 import { bottomOf, bottomSnapshot, evaluate, Scratch, type Bottom, type Evaluation, type SensitiveCodes } from './evaluate.js';
 import { compileHierarchy, TOP, type CompiledHierarchy } from './hierarchy.js';
@@ -201,9 +202,10 @@ async function* replay(path: string, schema: Schema, plan: PrivacyPlan, model: M
     return new Field(f.name, new Utf8(), true, new Map([[PRIVACY_METADATA_KEY, JSON.stringify(meta)]]));
   });
   const output = new Schema(fields, schema.metadata);
-  const encoder = new TextEncoder();
-  const star = encoder.encode(TOP);
-  const labels = model.hierarchies.map((h, c) => h.labels[levels[c]!]!.map((l) => (l === null ? null : encoder.encode(l))));
+  // Per quasi-identifier, the label id of each code at the chosen level (-1: null), and of '*'.
+  const labels = model.hierarchies.map(() => new Labels());
+  const ids = model.hierarchies.map((h, c) => Int32Array.from(h.labels[levels[c]!]!, (l) => (l === null ? -1 : labels[c]!.id(l))));
+  const star = labels.map((l) => l.id(TOP));
   const maps = model.hierarchies.map((h, c) => h.map[levels[c]!]!);
   const q = plan.quasiIdentifiers.length;
   const { rowTuple, codes } = model.bottom;
@@ -217,12 +219,12 @@ async function* replay(path: string, schema: Schema, plan: PrivacyPlan, model: M
       const children = batch.data.children.map((child, i) => {
         const c = quasi.get(schema.fields[i]!.name);
         if (c === undefined) return child;
-        const cells: (Uint8Array | null)[] = new Array(n);
+        const cells = new Int32Array(n);
         for (let r = 0; r < n; r++) {
           const t = tuples[r]!;
-          cells[r] = chosen.failed[chosen.classOf[t]!] ? star : labels[c]![maps[c]![codes[t * q + c]!]!]!;
+          cells[r] = chosen.failed[chosen.classOf[t]!] ? star[c]! : ids[c]![maps[c]![codes[t * q + c]!]!]!;
         }
-        return utf8Data(cells);
+        return labels[c]!.build(cells);
       });
       offset += n;
       yield new RecordBatch(output, makeData({ type: new Struct(output.fields), length: n, nullCount: 0, children }));
@@ -230,27 +232,6 @@ async function* replay(path: string, schema: Schema, plan: PrivacyPlan, model: M
   } finally {
     await handle.close();
   }
-}
-
-function utf8Data(cells: readonly (Uint8Array | null)[]): Data<Utf8> {
-  const n = cells.length;
-  const valueOffsets = new Int32Array(n + 1);
-  let bytes = 0;
-  let nulls = 0;
-  for (let i = 0; i < n; i++) {
-    const cell = cells[i];
-    if (cell === null || cell === undefined) nulls++;
-    else bytes += cell.length;
-    valueOffsets[i + 1] = bytes;
-  }
-  const data = new Uint8Array(bytes);
-  const nullBitmap = new Uint8Array(nulls > 0 ? (n + 7) >> 3 : 0);
-  for (let i = 0; i < n; i++) {
-    const cell = cells[i];
-    if (cell) data.set(cell, valueOffsets[i]!);
-    if (nulls > 0 && cell) nullBitmap[i >> 3]! |= 1 << (i & 7);
-  }
-  return makeData({ type: new Utf8(), length: n, nullCount: nulls, ...(nulls > 0 && { nullBitmap }), valueOffsets, data });
 }
 
 function reportOf(plan: PrivacyPlan, model: Model, result: { levels: number[]; evaluation: Evaluation; nodes: number; evaluated: number; monotone: boolean }, milliseconds: number, spooledBytes: number): PrivacyReport {
