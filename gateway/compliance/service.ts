@@ -5,7 +5,7 @@
 // rows leave: it counts the distinct individuals, and stops the transfer before the first row
 // that would cross a threshold whose pathway is not satisfied, or that exceeds what the dataset
 // declared.
-import { DataType, type RecordBatch, type Vector } from 'apache-arrow';
+import type { RecordBatch, Vector } from 'apache-arrow';
 import { DataportError, type ErrorCode } from '../../crypto/errors.js';
 import { exportPathway, rulesHash, volumeThresholds, type ExportFacts, type PathwayDecision, type RuleSet } from '../../policies/compliance/index.js';
 import type { PipelinePlan } from '../../policies/pipeline/plan.js';
@@ -13,6 +13,7 @@ import type { ControlPlane, Dataset, Participant } from '../state/control-plane.
 import type { Transfer } from '../state/transfers.js';
 import { chinaDate, exportFacts } from './facts.js';
 import type { DecisionStage } from './state.js';
+import { isUtf8, isValid, keyAt, sameUtf8, utf8Column } from '../pipeline/transforms/columns.js';
 import { HASH_BYTES, subjectHasher, type SubjectKind, type SubjectStore } from './subject-store.js';
 
 export interface ComplianceOptions {
@@ -123,15 +124,16 @@ export class ComplianceService {
         const index = new Map<string, number>();
         const distinct: string[] = [];
         const rowOf = new Int32Array(n);
-        const text = utf8Of(column);
+        // Utf8 subject ids are keyed by their bytes (keyAt: no decoding); other types by their text.
+        const text = column && isUtf8(column.type) && column.data.length === 1 ? utf8Column(column.data[0]!) : undefined;
         for (let i = 0; i < n; i++) {
-          // A run of rows of one individual (data ordered by person or vehicle): compared as bytes, not decoded again.
-          if (i > 0 && text && text.sameAsPrevious(i)) {
+          // A run of rows of one individual (data ordered by person or vehicle): compared as bytes.
+          if (i > 0 && text && isValid(text.valid, i) && isValid(text.valid, i - 1) && sameUtf8(text, i, i - 1)) {
             rowOf[i] = rowOf[i - 1]!;
             continue;
           }
           // No subject column, or no value: the row is an individual of its own (counting too many is the safe side).
-          const v = text ? text.get(i) : (column?.get(i) as unknown);
+          const v = text ? (isValid(text.valid, i) ? keyAt(text, i) : null) : (column?.get(i) as unknown);
           const key = v === null || v === undefined ? `row:${t.providerPid}:${rowsOut + i}` : String(v);
           let d = index.get(key);
           if (d === undefined) {
@@ -147,7 +149,8 @@ export class ComplianceService {
           const known = memo.get(distinct[d]!);
           if (known) hashes.set(known, d * HASH_BYTES);
           else {
-            hash(distinct[d]!, hashes, d * HASH_BYTES);
+            // The hash is of the id's UTF-8 bytes either way.
+            hash(Buffer.from(distinct[d]!, text ? 'latin1' : 'utf8'), hashes, d * HASH_BYTES);
             if (memo.size < MEMO_ENTRIES) memo.set(distinct[d]!, hashes.slice(d * HASH_BYTES, (d + 1) * HASH_BYTES));
           }
         }
@@ -216,27 +219,6 @@ function refusal(d: PathwayDecision, seq: number, what: string, code: ErrorCode 
   const why = d.rules[0] ? `${d.rules[0].id} (${d.rules[0].source}): ${d.rules[0].reason}` : d.pathway;
   const missing = d.missing.length > 0 ? `; missing: ${d.missing.join(', ')}` : '';
   return new DataportError(code, `${what}: pathway ${d.pathway}, ${d.satisfied ? 'satisfied' : 'not satisfied'}: ${why}${missing}`, { decision: d, ledgerSeq: seq });
-}
-
-/** A Utf8 column read from its buffers: a value, and whether a row holds the same bytes as the row before. */
-function utf8Of(column: Vector | undefined | null): { get(i: number): string | null; sameAsPrevious(i: number): boolean } | undefined {
-  const data = column?.data.length === 1 ? column.data[0] : undefined;
-  if (!data || !DataType.isUtf8(data.type) || !column) return undefined;
-  const offsets = data.valueOffsets as Int32Array;
-  const bytes = data.values as Uint8Array;
-  const decoder = new TextDecoder();
-  return {
-    get: (i) => (column.isValid(i) ? decoder.decode(bytes.subarray(offsets[i]!, offsets[i + 1]!)) : null),
-    sameAsPrevious: (i) => {
-      if (data.nullCount > 0 && (!column.isValid(i) || !column.isValid(i - 1))) return false;
-      const a = offsets[i - 1]!;
-      const b = offsets[i]!;
-      const len = offsets[i + 1]! - b;
-      if (len !== b - a) return false;
-      for (let j = 0; j < len; j++) if (bytes[a + j] !== bytes[b + j]) return false;
-      return true;
-    },
-  };
 }
 
 function soleIdentifier(dataset: Dataset): string | undefined {

@@ -16,12 +16,11 @@ export const HASH_BYTES = 16;
 export type SubjectKind = 'pi' | 'sensitive';
 
 /** The keyed hash of subject IDs for one exporter: HKDF(gateway secret, salt = exporter DID). */
-export function subjectHasher(gatewaySecret: Uint8Array, exporter: string): (value: string, out: Uint8Array, at: number) => void {
+export function subjectHasher(gatewaySecret: Uint8Array, exporter: string): (id: Uint8Array | string, out: Uint8Array, at: number) => void {
   const hash: KeyedHash = keyedHash(hkdf(sha256, gatewaySecret, utf8ToBytes(exporter), utf8ToBytes('dataport/subject-counter/v1'), 32));
   const tag = new Uint8Array(32);
-  const encoder = new TextEncoder();
-  return (value, out, at) => {
-    hash(encoder.encode(value), tag);
+  return (id, out, at) => {
+    hash(typeof id === 'string' ? utf8ToBytes(id) : id, tag);
     out.set(tag.subarray(0, HASH_BYTES), at);
   };
 }

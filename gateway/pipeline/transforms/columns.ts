@@ -64,6 +64,19 @@ export function keyAt(column: Utf8Column, i: number): string {
   return column.text.toString('latin1', column.offsets[i]!, column.offsets[i + 1]!);
 }
 
+/** Whether values i and j of the column hold the same bytes. */
+export function sameUtf8(column: Utf8Column, i: number, j: number): boolean {
+  const { offsets, bytes } = column;
+  return sameBytes(bytes, offsets[i]!, offsets[j]!, offsets[i + 1]! - offsets[i]!, offsets[j + 1]! - offsets[j]!);
+}
+
+/** Whether b[a, a + lenA) and b[c, c + lenC) hold the same bytes. */
+export function sameBytes(b: Uint8Array, a: number, c: number, lenA: number, lenC = lenA): boolean {
+  if (lenA !== lenC) return false;
+  for (let k = 0; k < lenA; k++) if (b[a + k] !== b[c + k]) return false;
+  return true;
+}
+
 /** The Map key `keyAt` would give for the UTF-8 encoding of `value`. */
 export const keyOf = (value: string): string => Buffer.from(value, 'utf8').toString('latin1');
 

@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { Utf8, type Data, type DataType, type RecordBatch } from 'apache-arrow';
 import { columnKey } from '../../../crypto/pseudonym-keys.js';
-import { isInteger, isUtf8, makeUtf8, typeName, utf8Column, validityOf } from './columns.js';
+import { isInteger, isUtf8, makeUtf8, sameBytes, typeName, utf8Column, validityOf } from './columns.js';
 import { invalidStep, stepWhere } from './errors.js';
 import { keyedHash, writeHex, type KeyedHash } from './keyed-hash.js';
 import { TokenCache, fnv1a } from './token-cache.js';
@@ -79,7 +79,7 @@ export class Pseudonymize implements StepKernel {
         } else {
           b = digits; s = 0; e = digits.write(String(ints![i]), 'latin1');
         }
-        if (col && prevPos >= 0 && e - s === prevE - prevS && sameRun(b, s, prevS, e - s)) {
+        if (col && prevPos >= 0 && sameBytes(b, s, prevS, e - s, prevE - prevS)) {
           out.copyWithin(pos, prevPos, prevPos + L);
           hits++;
           this.#windowHits++;
@@ -131,10 +131,4 @@ export class Pseudonymize implements StepKernel {
     this.#windowRows = 0;
     this.#windowHits = 0;
   }
-}
-
-/** Whether b[a, a + len) and b[c, c + len) hold the same bytes. */
-function sameRun(b: Uint8Array, a: number, c: number, len: number): boolean {
-  for (let k = 0; k < len; k++) if (b[a + k] !== b[c + k]) return false;
-  return true;
 }
