@@ -7,7 +7,8 @@ import { GatewayError, SignedClient } from '../../../connectors/signed-http.js';
 import { DSP_CONTEXT } from '../../../policies/dsp/version.js';
 import { validateDspMessage } from '../../../policies/dsp/validate.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
-import { dmDataset, hospitalProfile, repoRoot, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+import { dmDataset, repoRoot, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+import { gatewayWorld } from '../world.js';
 
 type T = Parameters<typeof tempDir>[0];
 
@@ -37,19 +38,11 @@ interface WorldOptions {
 
 async function world(t: T, opts: WorldOptions = {}) {
   const dataDir = opts.dataDir ?? tempDir(t);
-  const app = await buildGateway({ dataDir, port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const provider = new Connector({ gateway: base, identity: hospital, onApprovalRequest: opts.onApprovalRequest as never });
-  const consumer = new Connector({ gateway: base, identity: sponsor, acceptCounterOffers: opts.acceptCounterOffers, negotiationTimeoutMs: 10_000, onMessage: opts.onMessage });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
+  const { app, base, provider, consumer } = await gatewayWorld(t, {
+    gateway: { dataDir },
+    provider: { identity: hospital, options: { onApprovalRequest: opts.onApprovalRequest as never } },
+    consumer: { identity: sponsor, options: { acceptCounterOffers: opts.acceptCounterOffers, negotiationTimeoutMs: 10_000, onMessage: opts.onMessage } },
   });
-  await provider.register(hospitalProfile as never);
-  await consumer.register(sponsorProfile as never);
   if (opts.publish !== false) await provider.publish(dataset());
   return { app, base, dataDir, provider, consumer };
 }

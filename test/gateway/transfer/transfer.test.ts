@@ -2,11 +2,10 @@ import t from 'tap';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import { buildGateway } from '../../../gateway/server.js';
-import { Connector } from '../../../connectors/connector.js';
 import type { LocalDataset } from '../../../connectors/transfers.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
-import { hospitalProfile, repoRoot, sponsorProfile, tempDir, testIdentity, today } from '../../helpers.js';
+import { repoRoot, tempDir, testIdentity, today } from '../../helpers.js';
+import { gatewayWorld } from '../world.js';
 
 type T = Parameters<typeof tempDir>[0];
 const hospital = testIdentity(50);
@@ -44,20 +43,8 @@ async function world(t: T, opts: { rows?: number; batchRows?: number; constraint
   const dir = tempDir(t);
   const csv = join(dir, 'trial.csv');
   writeCsv(csv, opts.rows ?? 2500);
-  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const local: LocalDataset = opts.local ?? { path: csv, format: 'csv', schema: published.map(({ name, type }) => ({ name, type })), batchRows: opts.batchRows ?? 500 };
-  const provider = new Connector({ gateway: base, identity: hospital, datasets: { trial: local } });
-  const consumer = new Connector({ gateway: base, identity: sponsor });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
-  });
-  await provider.register(hospitalProfile as never);
-  await consumer.register(sponsorProfile as never);
+  const { app, base, provider, consumer } = await gatewayWorld(t, { datasets: { trial: local }, provider: { identity: hospital }, consumer: { identity: sponsor } });
   const o = opts.offer ?? offer(opts.constraints);
   await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields: published }, subjects: opts.rows ?? 2500, compliance: { importantData: 'none' }, source: { format: 'csv' }, offers: [o] });
   const agreement = await consumer.negotiate({ datasetId: 'trial', offer: o, purpose: 'research' });
@@ -375,20 +362,14 @@ t.test('GeoLife traces through the gateway: trip ends trimmed, user pseudonymise
     { name: 'longitude', type: 'float64', role: 'quasi-identifier', category: 'location' },
     { name: 'altitude_m', type: 'float64', role: 'other' },
   ];
-  const dir = tempDir(t);
-  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const provider = new Connector({ gateway: base, identity: hospital, datasets: { traces: { path: join(repoRoot, '..', 'shared', 'data', 'geolife', 'plt'), format: 'gps-trace' } } });
-  const consumer = new Connector({ gateway: base, identity: sponsor });
-  await provider.start();
-  await consumer.start();
-  t.teardown(async () => {
-    await consumer.stop();
-    await provider.stop();
-    await app.close();
+  const { provider, consumer } = await gatewayWorld(t, {
+    datasets: { traces: { path: join(repoRoot, '..', 'shared', 'data', 'geolife', 'plt'), format: 'gps-trace' } },
+    provider: {
+      identity: hospital,
+      profile: { legalName: 'Beijing Mobility Lab', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz', sector: 'automotive', artefacts: { standardContract: { filingId: 'BJ-SCC-2026-0077', filedOn: '2026-02-01' }, pia: { date: today } } } },
+    },
+    consumer: { identity: sponsor },
   });
-  await provider.register({ legalName: 'Beijing Mobility Lab', jurisdiction: 'CN-BJ', roles: ['provider'], exporter: { ciio: false, zone: 'beijing-ftz', sector: 'automotive', artefacts: { standardContract: { filingId: 'BJ-SCC-2026-0077', filedOn: '2026-02-01' }, pia: { date: today } } } } as never);
-  await consumer.register(sponsorProfile as never);
   const o = {
     '@id': 'traces:offer', '@type': 'Offer', [APPROVAL]: 'auto', permission: [{ action: 'use' }],
     obligation: [{ action: 'anonymize', [PIPELINE]: {
