@@ -83,3 +83,14 @@ export function thrown(fn: () => unknown): { code: string; message: string } {
 
 /** The pattern of a DataportError with code DP_ERR_<code> and, optionally, a message. */
 export const err = (code: string, message?: RegExp) => (message ? { code: `DP_ERR_${code}`, message } : { code: `DP_ERR_${code}` });
+
+/** Polls `check` until it gives a value (not undefined), or fails naming `what` after `ms`. */
+export async function until<X>(what: string, check: () => X | undefined | Promise<X | undefined>, ms = 5000, everyMs = 10): Promise<X> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { buildGateway } from '../../gateway/server.js';
 import { APPROVAL } from '../../policies/negotiation/extensions.js';
 import { gatewayWorld } from './world.js';
-import { repoRoot, tempDir, testIdentity } from '../helpers.js';
+import { repoRoot, tempDir, testIdentity, until } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: the browser test needs it (apt-get install chromium)`;
@@ -52,15 +52,8 @@ async function shown(page: Page, id: string): Promise<number> {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `ms`. */
-async function until<X>(what: string, check: () => Promise<X | undefined>, ms = 10000): Promise<X> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const x = await check();
-    if (x !== undefined) return x;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The page updates once a second: poll it every 100 ms, for up to 10 s. */
+const watch = <X>(what: string, check: () => Promise<X | undefined>) => until(what, check, 10_000, 100);
 
 t.test('the dashboard shows the figures /metrics gives, and follows a running transfer', { skip }, async (t) => {
   const { app, base, consumer, agreementId } = await world(t);
@@ -75,11 +68,11 @@ t.test('the dashboard shows the figures /metrics gives, and follows a running tr
   page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
   const res = await page.goto(`${base}/dashboard`);
   t.equal(res?.status(), 200, 'the page loads without a signature');
-  await until('the event stream to go live', async () => ((await page.textContent('#status')) === 'live' && !Number.isNaN(await shown(page, 'ledger-size')) ? true : undefined));
+  await watch('the event stream to go live', async () => ((await page.textContent('#status')) === 'live' && !Number.isNaN(await shown(page, 'ledger-size')) ? true : undefined));
 
   /** Page and /metrics agree on a figure: polled, since the page lags by up to one tick. */
   const agree = (id: string, fromMetrics: (text: string) => number) =>
-    until(`#${id} to match /metrics`, async () => {
+    watch(`#${id} to match /metrics`, async () => {
       const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       const want = fromMetrics(text);
       return (await shown(page, id)) === want ? want : undefined;
@@ -100,11 +93,11 @@ t.test('the dashboard shows the figures /metrics gives, and follows a running tr
     }
     return rows;
   })();
-  const early = await until('rows out to show mid-transfer', async () => {
+  const early = await watch('rows out to show mid-transfer', async () => {
     const n = await shown(page, 'rows-out');
     return n > 0 && n < ROWS ? n : undefined;
   });
-  const later = await until('rows out to rise while the transfer runs', async () => {
+  const later = await watch('rows out to rise while the transfer runs', async () => {
     const n = await shown(page, 'rows-out');
     return n > early ? n : undefined;
   });
@@ -118,7 +111,7 @@ t.test('the dashboard shows the figures /metrics gives, and follows a running tr
   t.equal(await agree('rows-in', total('dataport_rows_in_total')), ROWS);
   await agree('bytes-out', total('dataport_bytes_out_total'));
   await agree('ledger-size', (text) => sample(text, 'dataport_ledger_size')!);
-  await until('the transfer to show as completed', async () => ((await page.textContent('#transfers tbody tr td:nth-child(5)')) === 'COMPLETED' ? true : undefined));
+  await watch('the transfer to show as completed', async () => ((await page.textContent('#transfers tbody tr td:nth-child(5)')) === 'COMPLETED' ? true : undefined));
   t.match(await page.textContent('#transfers tbody tr td:nth-child(7)'), /^200,000 \(100%\)$/, 'progress against the source rows');
   t.equal(app.state.transfers.get(providerPid)?.rowsOut, ROWS);
   t.equal((await page.textContent('#checkpoint-root'))?.length, 64, 'the ledger head shows a root');

@@ -13,7 +13,7 @@ import type { LocalDataset } from '../../../connectors/transfers.js';
 import { buildGateway } from '../../../gateway/server.js';
 import { gatewayWorld } from '../world.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
-import { cli, inDays, repoRoot, tempDir, testIdentity, today } from '../../helpers.js';
+import { cli, inDays, repoRoot, tempDir, testIdentity, today, until } from '../../helpers.js';
 
 type T = Parameters<typeof tempDir>[0];
 const exporterKey = testIdentity(60);
@@ -89,16 +89,6 @@ function smallRules(t: T): string {
   return dir;
 }
 
-async function until<X>(f: () => X | undefined, ms = 5000): Promise<X> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function entries(app: Awaited<ReturnType<typeof world>>['app'], type: string) {
   return [...app.ledger.replay()].filter((e) => e.type === type) as { seq: number; body: Record<string, unknown> }[];
 }
@@ -155,7 +145,7 @@ t.test('a transfer whose file holds more individuals than its dataset declares s
   const got = await pullAll(w.consumer, a.agreement['@id']);
   t.equal(got.rows, 50, 'the 50 declared individuals left, nothing after');
   t.ok(got.error, 'the consumer is told');
-  await until(() => (w.app.state.transfers.get(got.providerPid)?.state === 'TERMINATED' ? true : undefined));
+  await until('the transfer to be TERMINATED', () => (w.app.state.transfers.get(got.providerPid)?.state === 'TERMINATED' ? true : undefined));
   const stopped = entries(w.app, 'compliance.stopped');
   t.match(stopped.map((e) => e.body), [{ transfer: got.providerPid, code: 'DP_ERR_COMPLIANCE_SUBJECTS_EXCEEDED', rowsOut: 50 }]);
   t.same(w.app.state.compliance.counters(exporterKey.did, Number(today.slice(0, 4))).nonSensitiveSubjects, 50);
@@ -184,7 +174,7 @@ t.test('with an operator\'s rule set: two transfers that each start below the th
   const stopped = got.filter((g) => g.error);
   t.ok(stopped.length >= 1, 'a transfer was stopped, and its consumer told');
   t.ok(got.every((g) => g.error !== undefined || g.rows === 60), 'a transfer that was not stopped sent everything');
-  for (const g of stopped) await until(() => (w.app.state.transfers.get(g.providerPid)?.state === 'TERMINATED' ? true : undefined));
+  for (const g of stopped) await until('the stopped transfer to be TERMINATED', () => (w.app.state.transfers.get(g.providerPid)?.state === 'TERMINATED' ? true : undefined));
   const threshold = entries(w.app, 'compliance.decision').filter((e) => e.body['stage'] === 'threshold');
   t.same(threshold.map((e) => e.body['transfer']).sort(), stopped.map((g) => g.providerPid).sort(), 'one threshold decision per stopped transfer');
   t.ok(threshold.every((e) => (e.body['decision'] as { satisfied: boolean; rules: { id: string }[] }).satisfied === false), 'each not satisfied');

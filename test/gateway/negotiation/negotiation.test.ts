@@ -7,7 +7,7 @@ import { GatewayError, SignedClient } from '../../../connectors/signed-http.js';
 import { DSP_CONTEXT } from '../../../policies/dsp/version.js';
 import { validateDspMessage } from '../../../policies/dsp/validate.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
-import { dmDataset, repoRoot, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+import { dmDataset, repoRoot, sponsorProfile, tempDir, testIdentity, until } from '../../helpers.js';
 import { gatewayWorld } from '../world.js';
 
 type T = Parameters<typeof tempDir>[0];
@@ -45,16 +45,6 @@ async function world(t: T, opts: WorldOptions = {}) {
   });
   if (opts.publish !== false) await provider.publish(dataset());
   return { app, base, dataDir, provider, consumer };
-}
-
-async function until<X>(what: string, f: () => X | undefined, ms = 5000): Promise<X> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 t.test('automatic approval: request to FINALIZED, both signatures, agreement in the ledger with a proof', async (t) => {

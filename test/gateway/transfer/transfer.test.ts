@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { LocalDataset } from '../../../connectors/transfers.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
-import { repoRoot, tempDir, testIdentity, today } from '../../helpers.js';
+import { repoRoot, tempDir, testIdentity, today, until } from '../../helpers.js';
 import { gatewayWorld } from '../world.js';
 
 type T = Parameters<typeof tempDir>[0];
@@ -88,7 +88,7 @@ t.test('suspend after three batches, resume, and the stream continues where it s
       break;
     }
   }
-  await until(() => (app.state.transfers.get(providerPid)?.state === 'SUSPENDED' && !app.transfers.streams.has(providerPid) ? true : undefined));
+  await until('the transfer to be SUSPENDED', () => (app.state.transfers.get(providerPid)?.state === 'SUSPENDED' && !app.transfers.streams.has(providerPid) ? true : undefined));
   const sent = app.state.transfers.get(providerPid)!.rowsOut;
   t.ok(sent >= 1500 && sent < 5000, `${sent} rows had left when the transfer was suspended`);
   const rest = await collect(await consumer.transfers.resume(providerPid));
@@ -233,7 +233,7 @@ t.test('a privacy-model transfer suspended and resumed: read again from the star
       break;
     }
   }
-  await until(() => (app.state.transfers.get(providerPid)?.state === 'SUSPENDED' && !app.transfers.streams.has(providerPid) ? true : undefined));
+  await until('the transfer to be SUSPENDED', () => (app.state.transfers.get(providerPid)?.state === 'SUSPENDED' && !app.transfers.streams.has(providerPid) ? true : undefined));
   const sent = app.state.transfers.get(providerPid)!.rowsOut;
   const rest = await collect(await consumer.transfers.resume(providerPid));
   t.equal(sent + rest.reduce((n, b) => n + b.numRows, 0), 5000, 'every row exactly once across the two streams');
@@ -241,16 +241,6 @@ t.test('a privacy-model transfer suspended and resumed: read again from the star
   t.same(levels(rest[0]!), levels(first[0]!), 'the resumed run chose the same levels');
   t.match(await completed, { rowsOut: 5000 });
 });
-
-async function until<X>(f: () => X | undefined, ms = 5000): Promise<X> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 t.test('a push transfer: the gateway posts the stream to the consumer, which reads it at its own pace', async (t) => {
   const { consumer, agreement } = await world(t, { rows: 3000, batchRows: 250 });
@@ -427,7 +417,7 @@ t.test('a consumer completion on a started transfer that is not streaming record
   t.teardown(() => bare.close());
   const req = { '@context': [DSP_CONTEXT], '@type': 'TransferRequestMessage', consumerPid: 'urn:uuid:c-done', agreementId: agreement.agreement['@id'], format: 'dataport:ArrowStream-PULL', callbackAddress: callback };
   const { providerPid } = await consumer.client.json<{ providerPid: string }>('POST', '/transfers/request', req);
-  await until(() => (app.state.transfers.get(providerPid)?.state === 'STARTED' ? true : undefined));
+  await until('the transfer to be STARTED', () => (app.state.transfers.get(providerPid)?.state === 'STARTED' ? true : undefined));
   const res = await consumer.client.send<{ state: string }>('POST', `/transfers/${encodeURIComponent(providerPid)}/completion`, { '@context': [DSP_CONTEXT], '@type': 'TransferCompletionMessage', providerPid, consumerPid: 'urn:uuid:c-done' });
   t.equal(res.status, 200);
   t.equal(res.body.state, 'COMPLETED');
