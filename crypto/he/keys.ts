@@ -40,26 +40,20 @@ export async function validatePublicKey(id: HeParamSet, publicKey: Uint8Array): 
 
 /** The caller owns (and deletes) the key. */
 export function loadPublicKey(ctx: HeContext, bytes: unknown): PublicKey {
-  const what = `${ctx.params.id} public key`;
-  const checked = checkSealBytes(bytes, ctx.rawLimit.publicKey, 'DP_ERR_HE_KEY_INVALID', what);
-  const key = ctx.seal.PublicKey();
-  try {
-    // SEAL's load checks is_valid_for(key, context): parms_id of the key level, NTT form, size 2,
-    // every coefficient reduced mod its prime.
-    sealCall('DP_ERR_HE_KEY_INVALID', `${what} does not load`, () => key.loadArray(ctx.context, checked));
-    return key;
-  } catch (e) {
-    key.delete();
-    throw e;
-  }
+  // SEAL's load checks is_valid_for(key, context): parms_id of the key level, NTT form, size 2,
+  // every coefficient reduced mod its prime.
+  return loadKey(ctx, bytes, ctx.seal.PublicKey(), ctx.rawLimit.publicKey, 'public key');
 }
 
 /** The caller owns (and deletes) the key. */
 export function loadSecretKey(ctx: HeContext, bytes: unknown): SecretKey {
-  const what = `${ctx.params.id} secret key`;
-  const checked = checkSealBytes(bytes, ctx.rawLimit.secretKey, 'DP_ERR_HE_KEY_INVALID', what);
-  const key = ctx.seal.SecretKey();
+  return loadKey(ctx, bytes, ctx.seal.SecretKey(), ctx.rawLimit.secretKey, 'secret key');
+}
+
+function loadKey<K extends PublicKey | SecretKey>(ctx: HeContext, bytes: unknown, key: K, limit: number, kind: string): K {
+  const what = `${ctx.params.id} ${kind}`;
   try {
+    const checked = checkSealBytes(bytes, limit, 'DP_ERR_HE_KEY_INVALID', what);
     sealCall('DP_ERR_HE_KEY_INVALID', `${what} does not load`, () => key.loadArray(ctx.context, checked));
     return key;
   } catch (e) {
