@@ -64,6 +64,44 @@ export function keyAt(column: Utf8Column, i: number): string {
   return column.text.toString('latin1', column.offsets[i]!, column.offsets[i + 1]!);
 }
 
+/**
+ * The bytes of each row of a Utf8 or integer column, as keyed steps hash them (integers as their
+ * decimal digits), without allocating: after `at(i)`, the row is bytes[start, end).
+ */
+export class RowBytes {
+  bytes: Uint8Array;
+  start = 0;
+  end = 0;
+  /** Whether the rows are Utf8 (their bytes lie side by side, so runs can be compared). */
+  readonly utf8: boolean;
+  readonly #offsets: Int32Array | undefined;
+  readonly #ints: ArrayLike<number | bigint> | undefined;
+  readonly #digits: Buffer;
+
+  constructor(data: Data, digits: Buffer) {
+    this.utf8 = isUtf8(data.type);
+    this.#digits = digits;
+    if (this.utf8) {
+      const col = utf8Column(data);
+      this.bytes = col.bytes;
+      this.#offsets = col.offsets;
+    } else {
+      this.bytes = digits;
+      this.#ints = data.values as ArrayLike<number | bigint>;
+    }
+  }
+
+  at(i: number): void {
+    if (this.#offsets) {
+      this.start = this.#offsets[i]!;
+      this.end = this.#offsets[i + 1]!;
+    } else {
+      this.start = 0;
+      this.end = this.#digits.write(String(this.#ints![i]), 'latin1');
+    }
+  }
+}
+
 /** Whether values i and j of the column hold the same bytes. */
 export function sameUtf8(column: Utf8Column, i: number, j: number): boolean {
   const { offsets, bytes } = column;

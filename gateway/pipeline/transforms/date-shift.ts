@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import type { Data, DataType, RecordBatch } from 'apache-arrow';
 import { dateShiftKey } from '../../../crypto/pseudonym-keys.js';
-import { isInteger, isUtf8, isValid, typeName, utf8Column, validityOf } from './columns.js';
+import { isInteger, isUtf8, isValid, typeName, RowBytes, validityOf } from './columns.js';
 import { invalidStep, quote, schemaMismatch, stepWhere } from './errors.js';
 import { keyedHash, type KeyedHash } from './keyed-hash.js';
 import {
@@ -115,20 +115,14 @@ class SubjectOffsets {
     const out = new Int32Array(n);
     const outBytes = new Uint8Array(out.buffer);
     const valid = validityOf(subjects);
-    const col = isUtf8(subjects.type) ? utf8Column(subjects) : undefined;
-    const ints = col ? undefined : (subjects.values as ArrayLike<number | bigint>);
-    const digits = this.#digits;
+    const row = new RowBytes(subjects, this.#digits);
     const cache = this.#cache;
     for (let i = 0; i < n; i++) {
       if (!isValid(valid, i)) { out[i] = NO_SUBJECT; continue; }
-      let b: Uint8Array;
-      let s: number;
-      let e: number;
-      if (col) {
-        b = col.bytes; s = col.offsets[i]!; e = col.offsets[i + 1]!;
-      } else {
-        b = digits; s = 0; e = digits.write(String(ints![i]), 'latin1');
-      }
+      row.at(i);
+      const b = row.bytes;
+      const s = row.start;
+      const e = row.end;
       const h = fnv1a(b, s, e);
       if (cache.copyTo(b, s, e, h, outBytes, 4 * i)) {
         counters.cacheHits++;

@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { Utf8, type Data, type DataType, type RecordBatch } from 'apache-arrow';
 import { columnKey } from '../../../crypto/pseudonym-keys.js';
-import { isInteger, isUtf8, makeUtf8, sameBytes, typeName, utf8Column, validityOf } from './columns.js';
+import { isInteger, isUtf8, makeUtf8, sameBytes, typeName, RowBytes, validityOf } from './columns.js';
 import { invalidStep, stepWhere } from './errors.js';
 import { keyedHash, writeHex, type KeyedHash } from './keyed-hash.js';
 import { TokenCache, fnv1a } from './token-cache.js';
@@ -59,9 +59,7 @@ export class Pseudonymize implements StepKernel {
     // The transfer cache keeps every entry for capacity / 2 insertions; a bigger batch gets its own table too.
     const needsLocal = n > this.#capacity / 2;
     let local: TokenCache | undefined;
-    const col = isUtf8(input.type) ? utf8Column(input) : undefined;
-    const ints = col ? undefined : (input.values as ArrayLike<number | bigint>);
-    const digits = this.#digits;
+    const row = new RowBytes(input, this.#digits);
     let hits = 0;
     let pos = 0;
     // Telemetry repeats a value in runs (a VIN on every row of a trip): the same bytes as the
@@ -71,15 +69,11 @@ export class Pseudonymize implements StepKernel {
     let prevPos = -1;
     for (let i = 0; i < n; i++) {
       if (valid === null || (valid[i >> 3]! & (1 << (i & 7))) !== 0) {
-        let b: Uint8Array;
-        let s: number;
-        let e: number;
-        if (col) {
-          b = col.bytes; s = col.offsets[i]!; e = col.offsets[i + 1]!;
-        } else {
-          b = digits; s = 0; e = digits.write(String(ints![i]), 'latin1');
-        }
-        if (col && prevPos >= 0 && sameBytes(b, s, prevS, e - s, prevE - prevS)) {
+        row.at(i);
+        const b = row.bytes;
+        const s = row.start;
+        const e = row.end;
+        if (row.utf8 && prevPos >= 0 && sameBytes(b, s, prevS, e - s, prevE - prevS)) {
           out.copyWithin(pos, prevPos, prevPos + L);
           hits++;
           this.#windowHits++;
@@ -102,7 +96,7 @@ export class Pseudonymize implements StepKernel {
             local?.put(b, s, e, h, out, pos);
           }
         }
-        if (col) {
+        if (row.utf8) {
           prevS = s;
           prevE = e;
           prevPos = pos;
