@@ -13,6 +13,9 @@ const CONTRIBUTION_LIMIT = 16 * 1024 * 1024;
 
 const { $schema: _s, $id: _i, ...query } = QUERY_SCHEMA;
 
+/** Standard base64 (RFC 4648 4), so that a malformed body is a 400 here, not a failure further in. */
+const BASE64 = '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
+
 const openBody = {
   type: 'object',
   additionalProperties: false,
@@ -21,7 +24,7 @@ const openBody = {
     agreements: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: { type: 'string', minLength: 1 } },
     query,
     paramSet: { enum: [...HE_PARAM_SETS] },
-    publicKey: { type: 'string', minLength: 1, maxLength: 8 * 1024 * 1024, description: "base64 of the analyst's serialised BFV public key" },
+    publicKey: { type: 'string', minLength: 1, maxLength: 8 * 1024 * 1024, pattern: BASE64, description: "base64 of the analyst's serialised BFV public key" },
     epsilon: { type: 'number', exclusiveMinimum: 0 },
     deadline: { type: 'string', format: 'date-time' },
   },
@@ -67,7 +70,7 @@ export const aggregationRoutes: FastifyPluginAsync<{ state: ControlPlane; servic
     bodyLimit: CONTRIBUTION_LIMIT,
     schema: {
       tags: ['aggregation'], summary: "A provider's encrypted local aggregate", security: signed, params: idParams,
-      body: { type: 'object', additionalProperties: false, required: ['ciphertext'], properties: { ciphertext: { type: 'string', minLength: 1, maxLength: CONTRIBUTION_LIMIT } } },
+      body: { type: 'object', additionalProperties: false, required: ['ciphertext'], properties: { ciphertext: { type: 'string', minLength: 1, maxLength: CONTRIBUTION_LIMIT, pattern: BASE64 } } },
       response: { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {

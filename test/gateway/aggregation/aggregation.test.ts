@@ -144,6 +144,7 @@ t.test('refusals: a duplicate or late contribution 409, wrong parameters or a co
   const wrong = await encryptVector('bfv-4096', other.publicKey, [1, 2, 3]);
   await t.rejects(a.connector.client.json('POST', path, { ciphertext: toBase64(wrong) }), { status: 400, code: 'DP_ERR_HE_CIPHERTEXT_INVALID' }, 'a ciphertext of other parameters');
   await t.rejects(a.connector.client.json('POST', path, { ciphertext: toBase64(new Uint8Array(300).fill(7)) }), { status: 400, code: 'DP_ERR_HE_CIPHERTEXT_INVALID' }, 'garbage');
+  await t.rejects(a.connector.client.json('POST', path, { ciphertext: 'not base64 at all!' }), { status: 400, code: 'DP_ERR_VALIDATION' }, 'not base64');
   await a.connector.aggregation.contribute(job.id, { path: a.file, format: 'csv' });
   await t.rejects(a.connector.aggregation.contribute(job.id, { path: a.file, format: 'csv' }), { status: 409, code: 'DP_ERR_CONFLICT' }, 'twice');
   await t.rejects(w.analyst.client.json('POST', path, { ciphertext: toBase64(wrong) }), { status: 403, code: 'DP_ERR_FORBIDDEN' }, 'the analyst is not a provider');
