@@ -4,7 +4,7 @@ import { isObject, copyJson, type JsonObject } from './json.js';
 import type { Action, DutyRule, Permission, Policy, PolicyType, Rule } from './model.js';
 import { parseConstraints, type ConstraintRole } from './parse-constraint.js';
 import { idOf, invalid, leftovers, list, optionalString, properties } from './syntax.js';
-import { ACTIONS, DUTY_ACTIONS, isAction, termName } from './vocabulary.js';
+import { ACTIONS, DUTY_ACTIONS, isAction, PERMISSION_EXTENSIONS, termName } from './vocabulary.js';
 import { parseDateTime } from './xsd.js';
 
 /** Profiles whose semantics this engine implements. ODRL 2.2 2.2: a policy under a profile the processor does not understand must not be processed. */
@@ -95,8 +95,7 @@ function parseRule(r: unknown, path: string, role: ConstraintRole, extra: readon
     constraint,
     problems,
   };
-  // A permission to aggregate carries its terms (policies/aggregation/terms.ts reads and checks them).
-  const understood = (k: string) => k === 'dataport:aggregation' && action.name === 'aggregate';
+  const understood = (k: string) => PERMISSION_EXTENSIONS[action.name]?.includes(k) === true;
   if (role === 'condition') for (const k of dataport.keys()) if (!understood(k)) problems.push(`property '${k}' is not understood on a rule`);
   return { rule, props, dataport };
 }

@@ -36,6 +36,11 @@ export function xsdName(raw: string): string {
 // root, so a permission to `use` never lets the data be passed on.
 // `aggregate` is dataport's homomorphic path: the asset contributes to an encrypted aggregate.
 export const ACTIONS = Object.freeze(['use', 'transfer', 'distribute', 'read', 'aggregate', 'anonymize', 'delete', 'inform'] as const);
+
+/** The dataport extension properties a permission may carry, by its action (their readers check them). */
+export const PERMISSION_EXTENSIONS: Readonly<Partial<Record<string, readonly string[]>>> = Object.freeze({
+  aggregate: ['dataport:aggregation'], // policies/aggregation/terms.ts
+});
 export type ActionName = (typeof ACTIONS)[number];
 
 const INCLUDED_IN: Readonly<Partial<Record<ActionName, ActionName>>> = Object.freeze({
