@@ -30,7 +30,9 @@ t.test('memory stays flat over 2,000 encrypt + add + decrypt cycles', async (t) 
   // each cycle (a 4096 ciphertext is 128 KiB, 250 MiB over the run) would grow it.
   const wasm = after.external - before.external;
   const rss = after.rss - before.rss;
-  t.ok(wasm < 4 * 2 ** 20, `external (WebAssembly) memory grew ${(wasm / 2 ** 20).toFixed(2)} MiB`);
+  // `external` also counts ArrayBuffers not yet collected, which move by a few MiB with what else
+  // runs (CI runs two test files at once): 32 MiB is far below the 250 MiB a leak would show.
+  t.ok(wasm < 32 * 2 ** 20, `external (WebAssembly) memory grew ${(wasm / 2 ** 20).toFixed(2)} MiB`);
   // rss moves with whatever else the machine runs (tests run two at a time; allocator arenas): the
   // bound is loose, but a ciphertext kept per cycle on the JS side (250 MiB) would still break it.
   t.ok(rss < 128 * 2 ** 20, `rss grew ${(rss / 2 ** 20).toFixed(1)} MiB`);
