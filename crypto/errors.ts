@@ -54,6 +54,9 @@ export const ERRORS = {
   DP_ERR_LEDGER_TAMPERED: { status: 500, message: 'The ledger has been altered: %s' },
   DP_ERR_LEDGER_CLOSED: { status: 503, message: 'The ledger is closed: %s' },
   DP_ERR_LEDGER_ENTRY_INVALID: { status: 400, message: 'The ledger entry is not valid: %s' },
+  DP_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The shared store cannot be reached: %s' },
+  DP_ERR_STORE_INVALID: { status: 500, message: 'The store is not one this gateway can use: %s' },
+  DP_ERR_BUSY: { status: 409, message: 'Another gateway replica is working on this; retry shortly: %s' },
 
   DP_ERR_HE_CIPHERTEXT_INVALID: { status: 400, message: 'The ciphertext is not valid for its parameter set: %s' },
   DP_ERR_HE_KEY_INVALID: { status: 400, message: 'The homomorphic encryption key is not valid: %s' },

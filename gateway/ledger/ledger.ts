@@ -18,6 +18,7 @@ import {
 } from './format.js';
 import { listSegments, readRecords, scanSegments, type SegmentInfo } from './scan.js';
 import { TreeStore } from './tree-store.js';
+import type { LedgerStore } from '../store/types.js';
 
 const writeAsync = promisify(write);
 
@@ -85,7 +86,7 @@ export interface SignedCheckpoint {
 
 export const DEFAULT_ORIGIN = 'dataport.local/ledger';
 
-export class Ledger {
+export class Ledger implements LedgerStore {
   readonly dir: string;
   readonly meta: LedgerMeta;
   readonly recovery: RecoveryReport;
@@ -114,6 +115,7 @@ export class Ledger {
   size: number;
   /** Observers of durable commits (metrics); called with the group size and its latency. */
   onCommit: ((entries: number, millis: number) => void) | undefined;
+  private readonly followers: ((entry: LedgerEntry) => void)[] = [];
 
   private constructor(dir: string, opts: LedgerOptions, meta: LedgerMeta, state: {
     tree: TreeStore; index: number; checkpointLog: number; segments: SegmentInfo[]; segFd: number; segPos: number;
@@ -276,7 +278,9 @@ export class Ledger {
     const seq = this.nextSeq++;
     const payload = leafInput.subarray(1);
     const leaf = this.hasher.prefixedLeafHash(leafInput);
+    const prev = this.lastLeaf;
     this.lastLeaf = leaf;
+    for (const f of this.followers) f({ seq, prev, type, time, body: body as JsonValue });
     const durable = new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ seq, payload, leaf, resolve, reject });
       if (!this.writing && !this.scheduled) {
@@ -367,6 +371,29 @@ export class Ledger {
     fsyncDir(join(this.dir, 'segments'));
     this.segments.push({ firstSeq, path });
     this.segPos = SEGMENT_HEADER_SIZE;
+  }
+
+  get location(): string {
+    return this.dir;
+  }
+
+  /**
+   * Replays every entry taken so far to `apply`, then hands it each new one as it is taken (in
+   * `enqueue`, before it is durable: a caller applies and answers once `durable` resolves).
+   */
+  follow(apply: (entry: LedgerEntry) => void): void {
+    if (this.nextSeq !== this.size) throw new DataportError('DP_ERR_INTERNAL', 'follow the ledger before appending to it');
+    for (const e of this.replay()) apply(e);
+    this.followers.push(apply);
+  }
+
+  /** One process owns a file ledger: there is nothing newer to learn. */
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async entry(seq: number): Promise<StoredEntry> {
+    return this.get(seq);
   }
 
   /** Tree node reads so far (each proof costs O(log n) of them). */

@@ -1,0 +1,118 @@
+// Leases: who may work on an entity (a negotiation, a transfer, an aggregation job) right now.
+// Within a process a key is a mutex; with PostgreSQL it is also a row in dataport_leases held
+// until it expires, so two replicas never drive the same entity at once and a dead replica's
+// work is taken over once its lease runs out (as Eclipse EDC's state machines lease entities).
+import { randomUUID } from 'node:crypto';
+import { DataportError } from '../../crypto/errors.js';
+import type { PgPool } from './pg.js';
+
+export interface LeaseOptions {
+  /** How long the lease lasts unless renewed (default 10 s). */
+  ttlMs?: number;
+  /** How long to wait for a lease someone else holds before DP_ERR_BUSY (default 10 s; 0: do not wait). */
+  waitMs?: number;
+}
+
+export class Leases {
+  /** This replica's name in dataport_leases.owner. */
+  readonly owner: string;
+  private readonly pool: PgPool | undefined;
+  private readonly local = new Map<string, Promise<void>>();
+  private readonly held = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(pool?: PgPool, owner = `replica-${randomUUID()}`) {
+    this.pool = pool;
+    this.owner = owner;
+  }
+
+  get shared(): boolean {
+    return this.pool !== undefined;
+  }
+
+  /**
+   * Runs `fn` holding the lease on `key`: alone in this process and, with PostgreSQL, alone among
+   * all replicas. The lease is renewed while `fn` runs and released after it, however it ends.
+   */
+  async exclusive<T>(key: string, fn: () => Promise<T>, opts: LeaseOptions = {}): Promise<T> {
+    const release = await this.lockLocal(key, opts.waitMs ?? 10_000);
+    try {
+      if (!this.pool) return await fn();
+      const ttl = opts.ttlMs ?? 10_000;
+      const deadline = Date.now() + (opts.waitMs ?? 10_000);
+      for (let delay = 5; !(await this.tryAcquire(key, ttl)); delay = Math.min(delay * 2, 100)) {
+        if (Date.now() + delay > deadline || this.closed) throw new DataportError('DP_ERR_BUSY', `${key} is leased by another replica`);
+        await sleep(delay);
+      }
+      const renew = setInterval(() => void this.tryAcquire(key, ttl).catch(() => undefined), Math.max(ttl / 3, 50));
+      renew.unref();
+      this.held.set(key, renew);
+      try {
+        return await fn();
+      } finally {
+        clearInterval(renew);
+        this.held.delete(key);
+        await this.release(key).catch(() => undefined);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Takes the lease on `key` if it is free (or already this replica's) without waiting; false when
+   * another replica holds it. The caller must `release` it (or let it expire).
+   */
+  async tryAcquire(key: string, ttlMs: number): Promise<boolean> {
+    if (!this.pool) return true;
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO dataport_leases (key, owner, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+       ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at,
+         acquired_at = CASE WHEN dataport_leases.owner = EXCLUDED.owner THEN dataport_leases.acquired_at ELSE now() END
+       WHERE dataport_leases.owner = EXCLUDED.owner OR dataport_leases.expires_at < now()`,
+      [key, this.owner, ttlMs / 1000],
+    );
+    return rowCount === 1;
+  }
+
+  async release(key: string): Promise<void> {
+    if (!this.pool) return;
+    await this.pool.query('DELETE FROM dataport_leases WHERE key = $1 AND owner = $2', [key, this.owner]);
+  }
+
+  /** Who holds `key` now (an expired lease is nobody's). */
+  async holder(key: string): Promise<string | undefined> {
+    if (!this.pool) return this.local.has(key) ? this.owner : undefined;
+    const { rows } = await this.pool.query<{ owner: string }>('SELECT owner FROM dataport_leases WHERE key = $1 AND expires_at >= now()', [key]);
+    return rows[0]?.owner;
+  }
+
+  /** Stops renewing; held leases are released by their `exclusive` calls as those end. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.held.values()) clearInterval(t);
+  }
+
+  private async lockLocal(key: string, waitMs: number): Promise<() => void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const busy = this.local.get(key);
+      if (!busy) break;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new DataportError('DP_ERR_BUSY', `${key} is in use`);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([busy, new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    let done!: () => void;
+    this.local.set(key, new Promise<void>((r) => (done = r)));
+    return () => {
+      this.local.delete(key);
+      done();
+    };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

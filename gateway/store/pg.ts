@@ -1,0 +1,107 @@
+// The PostgreSQL connection: a pool, and the migrations applied at start. Several replicas may
+// start at once: each takes the same transaction-scoped advisory lock before looking at the
+// schema, so exactly one applies a missing migration and the others find it applied.
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { DataportError } from '../../crypto/errors.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+export type PgPool = pg.Pool;
+export type PgClient = pg.PoolClient;
+
+/** Any advisory lock key dataport uses is this namespace's (first int4) plus a per-use second int4. */
+export const ADVISORY_NAMESPACE = 0x44504f52; // "DPOR"
+const MIGRATION_LOCK = 1;
+
+export function isPostgresUrl(s: string | undefined): s is string {
+  return typeof s === 'string' && /^postgres(ql)?:\/\//.test(s);
+}
+
+/** A pool on the URL; fails with DP_ERR_STORE_UNAVAILABLE when the server cannot be reached. */
+export async function connectPg(url: string, opts: { max?: number; applicationName?: string } = {}): Promise<PgPool> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 16,
+    application_name: opts.applicationName ?? 'dataport',
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client whose server went away emits 'error' on the pool: it is dropped, not fatal.
+  pool.on('error', () => undefined);
+  try {
+    const c = await pool.connect();
+    c.release();
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new DataportError('DP_ERR_STORE_UNAVAILABLE', `${redact(url)}: ${(e as Error).message}`);
+  }
+  return pool;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+function checksum(m: Migration): string {
+  return createHash('sha256').update(m.sql).digest('hex');
+}
+
+/** Applies the migrations the database lacks; returns the versions this call applied. */
+export async function migrate(pool: PgPool, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_NAMESPACE, MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS dataport_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number; checksum: string }>('SELECT version, checksum FROM dataport_migrations ORDER BY version');
+    const have = new Map(rows.map((r) => [r.version, r.checksum]));
+    const known = new Set(migrations.map((m) => m.version));
+    const newer = rows.filter((r) => !known.has(r.version)).map((r) => r.version);
+    if (newer.length > 0) {
+      throw new DataportError('DP_ERR_STORE_INVALID', `the database has migrations ${newer.join(', ')} that this version of dataport does not know: run a newer version`);
+    }
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      const sum = checksum(m);
+      const old = have.get(m.version);
+      if (old !== undefined) {
+        if (old !== sum) throw new DataportError('DP_ERR_STORE_INVALID', `migration ${m.version} (${m.name}) in the database differs from this version's`);
+        continue;
+      }
+      await client.query(m.sql);
+      await client.query('INSERT INTO dataport_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, sum]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e instanceof DataportError ? e : new DataportError('DP_ERR_STORE_INVALID', `migrating: ${(e as Error).message}`);
+  } finally {
+    client.release();
+  }
+}
+
+/** Runs `fn` in a transaction on one pooled client; rolls back on any error. */
+export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+/** Drops every dataport table (tests give each run a clean schema). */
+export async function dropAll(pool: PgPool): Promise<void> {
+  const { rows } = await pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'dataport\\_%'");
+  if (rows.length) await pool.query(`DROP TABLE ${rows.map((r) => `"${r.tablename}"`).join(', ')} CASCADE`);
+}
