@@ -8,6 +8,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promis
   kanon: () => import('./kanon.js'),
   trajectory: () => import('./trajectory.js'),
   aggregate: () => import('./aggregate.js'),
+  cluster: () => import('./cluster.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -8,7 +8,9 @@ import { GatewayError } from '../connectors/signed-http.js';
 import { buildGateway } from '../gateway/server.js';
 import { writeKeyFile } from '../gateway/key-file.js';
 import { verifyLedger } from '../gateway/ledger/verify.js';
-import { showLedger } from './ledger-show.js';
+import { verifyPgLedger } from '../gateway/ledger/verify-pg.js';
+import { isPostgresUrl } from '../gateway/store/pg.js';
+import { showLedger, showPgLedger } from './ledger-show.js';
 import { VERSION } from '../gateway/version.js';
 import { CONNECTOR_COMMANDS, connectorCommand, UsageError } from './connector-commands.js';
 import { anonymizeCommand } from './anonymize.js';
@@ -23,13 +25,16 @@ Usage:
                                             the whole flow on loopback: gateway, connectors, negotiation,
                                             compliance, transfer, receipt, ledger (pharma: aggregation too)
   dataport keygen --out key.json            write a new Ed25519 identity (did:key), mode 0600
-  dataport start [--data-dir DIR] [--port N] [--host H] [--log-level L]
-                                            run the gateway on the embedded default
+  dataport start [--data-dir DIR] [--port N] [--host H] [--log-level L] [--store postgres://...] [--key-file F] [--replica NAME]
+                                            run the gateway: the embedded files by default; with
+                                            --store (or DATAPORT_STORE) one of several replicas sharing
+                                            PostgreSQL (every replica loads the same --key-file)
   dataport ledger verify <dir> [--key K] [--json]
                                             check a ledger offline: chain, tree, checkpoints, signatures
-                                            (K: the signer's did:key or signed-note verifier key)
+                                            (K: the signer's did:key or signed-note verifier key;
+                                            <dir> may be a postgres:// URL: the ledger in PostgreSQL)
   dataport ledger show <dir> [--from N] [--limit M] [--json]
-                                            print entries
+                                            print entries (from a directory or a postgres:// URL)
   dataport anonymize --plan plan.json --in FILE --out FILE [--report report.json]
                                             run a pipeline plan over a local file (CSV, NDJSON,
                                             Dataset-JSON, Arrow), offline; see anonymize --help
@@ -116,17 +121,21 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'start': {
       const { values } = parse(rest, {
-        'data-dir': { type: 'string' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, 'log-level': { type: 'string' },
+        'data-dir': { type: 'string' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, 'log-level': { type: 'string' }, store: { type: 'string' },
+        'key-file': { type: 'string' }, replica: { type: 'string' },
       });
       const app = await buildGateway({
         dataDir: values['data-dir'] as string | undefined,
+        store: values.store as string | undefined,
+        keyFile: values['key-file'] as string | undefined,
+        replica: values.replica as string | undefined,
         port: values.port === undefined ? undefined : intOption(values.port, 'port', 8080),
         host: values.host as string | undefined,
         logLevel: values['log-level'] as never,
       });
       const { host, port } = app.gatewayConfig;
       const address = await app.listen({ host, port });
-      app.log.info({ did: app.identity.did, ledger: app.ledger.dir, size: app.ledger.size }, `dataport gateway listening on ${address}`);
+      app.log.info({ did: app.identity.did, ledger: app.ledger.location, store: app.storeKind, size: app.ledger.size }, `dataport gateway listening on ${address}`);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
@@ -145,7 +154,9 @@ async function main(argv: string[]): Promise<number> {
       const [sub, ...args] = rest;
       if (sub === 'verify') {
         const { values, positionals } = parse(args, { key: { type: 'string' }, json: { type: 'boolean' } });
-        const report = verifyLedger(ledgerDir(positionals[0]), { key: values.key as string | undefined });
+        const where = positionals[0];
+        const key = values.key as string | undefined;
+        const report = isPostgresUrl(where) ? await verifyPgLedger(where, { key }) : verifyLedger(ledgerDir(where), { key });
         if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else {
           process.stdout.write(report.summary + '\n');
@@ -155,7 +166,10 @@ async function main(argv: string[]): Promise<number> {
       }
       if (sub === 'show') {
         const { values, positionals } = parse(args, { from: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
-        showLedger(ledgerDir(positionals[0]), intOption(values.from, 'from', 0), intOption(values.limit, 'limit', 100), !!values.json, process.stdout);
+        const from = intOption(values.from, 'from', 0);
+        const limit = intOption(values.limit, 'limit', 100);
+        if (isPostgresUrl(positionals[0])) await showPgLedger(positionals[0], from, limit, !!values.json, process.stdout);
+        else showLedger(ledgerDir(positionals[0]), from, limit, !!values.json, process.stdout);
         return 0;
       }
       throw new UsageError(`unknown ledger command ${sub ?? '(none)'}`);

@@ -91,6 +91,25 @@ interface ConsumerNegotiation {
   termination?: { code: string; reason: string[] };
 }
 
+/** DSP requests the gateway answers the same way when repeated (by consumerPid, or the same signature): safe to send again. */
+const IDEMPOTENT = /^\/(negotiations|transfers)\/request$|^\/negotiations\/[^/]+\/agreement\/verification$/;
+
+/**
+ * Sends again when the request may not have reached a working gateway replica (no connection, or a
+ * 502/503 from the balancer in front of the replicas); any other answer is the answer.
+ */
+async function retrying<T>(send: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      const transient = !(e instanceof GatewayError) || e.status === 502 || e.status === 503;
+      if (!transient || attempt >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 export class Connector {
   readonly identity: Identity;
   readonly client: SignedClient;
@@ -126,7 +145,7 @@ export class Connector {
   /** Sends a DSP message to the gateway, letting `onMessage` see it and the answer. */
   private async dsp<T>(path: string, message: Record<string, unknown>): Promise<T> {
     this.opts.onMessage?.('sent', message);
-    const answer = await this.client.json<T>('POST', path, message);
+    const answer = IDEMPOTENT.test(path) ? await retrying(() => this.client.json<T>('POST', path, message)) : await this.client.json<T>('POST', path, message);
     if (answer && typeof answer === 'object' && '@type' in answer) this.opts.onMessage?.('received', answer as Record<string, unknown>);
     return answer;
   }

@@ -1,5 +1,6 @@
 // The gateway's configuration: one typed object, validated once at start-up, defaults that run.
 import { resolve } from 'node:path';
+import { isPostgresUrl, redact } from './store/pg.js';
 import { DataportError } from '../crypto/errors.js';
 import type { Identity } from '../crypto/identity.js';
 
@@ -16,8 +17,21 @@ export interface GatewayConfig {
   maxSkewSeconds: number;
   /** The externally visible base URL (for @target-uri behind a proxy); default: from the Host header. */
   publicUrl?: string;
-  /** The gateway's own key; default: `<dataDir>/gateway-key.json`, created on first start. */
+  /** The gateway's own key; default: `keyFile`, else `<dataDir>/gateway-key.json` (created on first start). */
   identity?: Identity;
+  /** A key file to load (`DATAPORT_KEY_FILE`): every replica of a cluster must load the same key. */
+  keyFile?: string;
+  /**
+   * Where the ledger and shared state live: undefined for the embedded files in `dataDir`, or a
+   * PostgreSQL URL (`DATAPORT_STORE`) that any number of replicas share.
+   */
+  store?: string;
+  /** This replica's name in leases and logs (`DATAPORT_REPLICA`); default: random. */
+  replica?: string;
+  /** With PostgreSQL: how often each replica looks for work a dead replica left (ms). */
+  resumeIntervalMs: number;
+  /** With PostgreSQL: how long a replica's lease on an entity lasts unless renewed (ms): how soon a dead replica's work is taken over. */
+  leaseTtlMs: number;
   /** A directory of compliance rule files (thresholds, negative lists) replacing the shipped ones; `DATAPORT_COMPLIANCE_RULES`. */
   complianceRules?: string;
   /** The clock of compliance decisions (tests move it); default: the system clock. */
@@ -56,7 +70,26 @@ export function resolveConfig(input: GatewayConfigInput = {}, env: NodeJS.Proces
   if (!/^[^\s+]+$/.test(origin)) {
     throw new DataportError('DP_ERR_INVALID_ARGUMENT', `ledger origin ${JSON.stringify(origin)} must be one word without spaces or '+'`);
   }
+  const store = input.store ?? (env.DATAPORT_STORE || undefined);
+  if (store !== undefined && !isPostgresUrl(store)) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `store ${JSON.stringify(redact(store))} must be a postgres:// URL (or unset, for the embedded files)`);
+  }
+  const resumeIntervalMs = input.resumeIntervalMs ?? Number(env.DATAPORT_RESUME_INTERVAL_MS ?? 2000);
+  if (!Number.isInteger(resumeIntervalMs) || resumeIntervalMs < 10) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `resume interval ${resumeIntervalMs} must be an integer of at least 10 (ms)`);
+  }
+  const leaseTtlMs = input.leaseTtlMs ?? Number(env.DATAPORT_LEASE_TTL_MS ?? 15_000);
+  if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 100) {
+    throw new DataportError('DP_ERR_INVALID_ARGUMENT', `lease TTL ${leaseTtlMs} must be an integer of at least 100 (ms)`);
+  }
+  const keyFile = input.keyFile ?? (env.DATAPORT_KEY_FILE || undefined);
+  const replica = input.replica ?? (env.DATAPORT_REPLICA || undefined);
   return {
+    ...(store !== undefined && { store }),
+    ...(keyFile !== undefined && { keyFile: resolve(keyFile) }),
+    ...(replica !== undefined && { replica }),
+    resumeIntervalMs,
+    leaseTtlMs,
     dataDir: resolve(input.dataDir ?? env.DATAPORT_DATA_DIR ?? './dataport-data'),
     host: input.host ?? env.DATAPORT_HOST ?? '127.0.0.1',
     port,

@@ -1,10 +1,10 @@
 // Liveness and readiness.
 import type { FastifyPluginAsync } from 'fastify';
 import { DataportError } from '../crypto/errors.js';
-import type { Ledger } from './ledger/ledger.js';
+import type { LedgerStore } from './store/types.js';
 
 export interface HealthOptions {
-  ledger: Ledger;
+  ledger: LedgerStore;
   isShuttingDown: () => boolean;
 }
 

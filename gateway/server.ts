@@ -6,8 +6,8 @@ import type { Identity } from '../crypto/identity.js';
 import { resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
 import { installErrorHandling } from './errors-plugin.js';
 import { healthRoutes } from './health.js';
-import { loadOrCreateKeyFile } from './key-file.js';
-import { Ledger } from './ledger/ledger.js';
+import { loadOrCreateKeyFile, readKeyFile } from './key-file.js';
+import { openStore, type LedgerStore } from './store/index.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { signedRequests } from './auth/signed-requests.js';
 import { ControlPlane } from './state/control-plane.js';
@@ -27,7 +27,6 @@ import { transferRoutes } from './transfer/routes.js';
 import { agreementPlan } from './transfer/plan.js';
 import type { AddressInfo } from 'node:net';
 import { ComplianceService } from './compliance/service.js';
-import { SubjectStore } from './compliance/subject-store.js';
 import { DEFAULT_RULES, loadRules } from '../policies/compliance/index.js';
 import { complianceRoutes } from './compliance/routes.js';
 import { AggregationService } from './aggregation/service.js';
@@ -38,8 +37,10 @@ import { dashboardRoutes } from './dashboard/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    ledger: Ledger;
+    ledger: LedgerStore;
     state: ControlPlane;
+    /** 'file' (embedded, one process) or 'postgres' (replicas sharing one database). */
+    storeKind: 'file' | 'postgres';
     negotiations: NegotiationService;
     transfers: TransferService;
     compliance: ComplianceService;
@@ -50,16 +51,16 @@ declare module 'fastify' {
   }
 }
 
+/** Routes that answer from this replica's own view without waiting for the shared ledger. */
+const UNSYNCED = /^\/(metrics|healthz|readyz|dashboard)(\/|\?|$)/;
+
 export async function buildGateway(input: GatewayConfigInput = {}): Promise<FastifyInstance> {
   const config = resolveConfig(input);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const identity = config.identity ?? loadOrCreateKeyFile(join(config.dataDir, 'gateway-key.json'));
-  const ledger = Ledger.open(join(config.dataDir, 'ledger'), {
-    signer: identity,
-    origin: config.ledger.origin,
-    checkpointIntervalMs: config.ledger.checkpointIntervalMs,
-    groupCommit: config.ledger.groupCommit,
-  });
+  const identity = config.identity ?? (config.keyFile ? readKeyFile(config.keyFile) : loadOrCreateKeyFile(join(config.dataDir, 'gateway-key.json')));
+  const store = await openStore(config, identity);
+  const ledger = store.ledger;
+  const shared = store.kind === 'postgres';
 
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel, ...(config.logStream && { stream: config.logStream }) },
@@ -68,21 +69,31 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
     forceCloseConnections: true,
   });
   let shuttingDown = false;
-  const state = ControlPlane.rebuild(ledger);
+  let state: ControlPlane;
+  try {
+    state = await ControlPlane.open(ledger, store.leases);
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
   const policy = odrlPolicyCheck();
   const peers = new PeerClient(identity);
   const compliance = new ComplianceService({
-    state, rules: config.complianceRules ? loadRules(config.complianceRules) : DEFAULT_RULES, store: new SubjectStore(join(config.dataDir, 'compliance')), secret: identity.secretKey,
+    state, rules: config.complianceRules ? loadRules(config.complianceRules) : DEFAULT_RULES, subjects: store.subjects, secret: identity.secretKey,
     ...(config.now && { now: config.now }),
   });
   const negotiations = new NegotiationService({ state, peers, policy, compliance, log: app.log });
   const publicBase = () => config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   const transfers = new TransferService({ state, peers, policy, plans: agreementPlan, identity, log: app.log, publicBase, compliance });
-  const aggregation = new AggregationService({ state, policy, dir: join(config.dataDir, 'aggregation'), log: app.log, ...(config.now && { now: config.now }) });
+  const aggregation = new AggregationService({
+    state, policy, blobs: store.blobs, log: app.log,
+    ...(config.now && { now: config.now }),
+  });
   const metrics = createMetrics({ state, ledger });
   const dataPlane = new DataPlane({ state, ledger, peers, service: transfers, spoolDir: config.dataDir, compliance, metrics });
   transfers.push = (t) => dataPlane.push(t);
   app.decorate('ledger', ledger);
+  app.decorate('storeKind', store.kind);
   app.decorate('state', state);
   app.decorate('negotiations', negotiations);
   app.decorate('transfers', transfers);
@@ -93,17 +104,21 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   app.decorate('metrics', metrics);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // With replicas, a request sees everything any replica committed before it arrived.
+    if (shared && !UNSYNCED.test(request.url)) await state.sync();
   });
+  let resumeTimer: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
     shuttingDown = true;
+    clearInterval(resumeTimer);
     await negotiations.close();
     await transfers.close();
     aggregation.close();
     await aggregation.settled();
   });
   app.addHook('onClose', async () => {
-    await ledger.append('gateway.stopped', { did: identity.did, size: ledger.size }).catch(() => undefined);
-    await ledger.close();
+    await ledger.append('gateway.stopped', { did: identity.did, size: ledger.size, ...(shared && { replica: store.leases.owner }) }).catch(() => undefined);
+    await store.close();
   });
 
   installErrorHandling(app);
@@ -124,13 +139,24 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   await app.register(aggregationRoutes, { state, service: aggregation });
   await app.register(complianceRoutes, { state, compliance, now: config.now ?? (() => new Date()) });
 
-  for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.dir }, `ledger recovery: ${note}`);
-  await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes });
+  for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.location }, `ledger recovery: ${note}`);
+  await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes, ...(shared && { replica: store.leases.owner }) });
   // Steps the gateway still owed when it stopped (asking a provider, sending an agreement, FINALIZED).
   app.addHook('onReady', async () => {
     negotiations.resume();
     await transfers.resume();
     aggregation.resume();
+    if (!shared) return;
+    // Work a dead replica left (its leases expired) is taken over by whichever replica looks first.
+    resumeTimer = setInterval(() => {
+      void (async () => {
+        await state.sync();
+        negotiations.resume();
+        await transfers.resume();
+        aggregation.resume();
+      })().catch((e: unknown) => app.log.warn({ err: e }, 'looking for work left by other replicas failed'));
+    }, config.resumeIntervalMs);
+    resumeTimer.unref();
   });
   return app;
 }

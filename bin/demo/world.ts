@@ -11,6 +11,7 @@ import { generateIdentity } from '../../crypto/identity.js';
 import { buildGateway } from '../../gateway/server.js';
 import { verifyLedger } from '../../gateway/ledger/verify.js';
 import type { DecisionEntry } from '../../gateway/compliance/state.js';
+import { fileLedger } from '../../gateway/ledger/ledger.js';
 
 export interface WorldOptions {
   /** Keep the gateway's data here (default: a temporary directory, removed at the end). */
@@ -67,7 +68,7 @@ export class DemoWorld {
   async decisions(datasetId: string): Promise<ComplianceView[]> {
     await this.app.ledger.flush();
     const out: ComplianceView[] = [];
-    for (const e of this.app.ledger.replay()) {
+    for (const e of fileLedger(this.app.ledger).replay()) {
       if (e.type !== 'compliance.decision') continue;
       const body = e.body as unknown as DecisionEntry;
       if (body.datasetId !== datasetId) continue;
@@ -80,7 +81,7 @@ export class DemoWorld {
   /** Flushes the ledger and checks its files offline against the gateway's key, as `dataport ledger verify` does. */
   async verifyLedger(): Promise<LedgerView> {
     await this.app.ledger.flush();
-    const r = verifyLedger(this.app.ledger.dir, { key: this.app.identity.did });
+    const r = verifyLedger(fileLedger(this.app.ledger).dir, { key: this.app.identity.did });
     return { ok: r.ok, size: r.size, rootHash: r.rootHash, checkpoints: r.checkpoints, summary: r.summary };
   }
 

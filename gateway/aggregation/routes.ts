@@ -33,7 +33,7 @@ const openBody = {
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 /** A job as its parties see it; the analyst also gets the released ciphertext. */
-function view(job: Job, did: string, result: () => string | undefined): Record<string, unknown> {
+function view(job: Job, did: string, ciphertext?: string): Record<string, unknown> {
   return {
     id: job.id, state: job.state, analyst: job.analyst, query: job.query, paramSet: job.paramSet, publicKey: job.publicKey,
     epsilon: job.epsilon, sensitivity: job.sensitivity, minProviders: job.minProviders, minCohort: job.minCohort, deadline: job.deadline, openedAt: job.openedAt,
@@ -43,7 +43,7 @@ function view(job: Job, did: string, result: () => string | undefined): Record<s
       released: {
         at: job.released.at, contributors: job.released.contributors, digest: job.released.digest,
         noise: { mechanism: 'discrete-laplace', epsilon: job.epsilon, sensitivity: job.sensitivity, scale: job.released.scale, bound: job.released.bound95, confidence: 0.95 },
-        ...(did === job.analyst && { ciphertext: result() }),
+        ...(did === job.analyst && { ciphertext }),
       },
     }),
   };
@@ -55,7 +55,7 @@ export const aggregationRoutes: FastifyPluginAsync<{ state: ControlPlane; servic
     schema: { tags: ['aggregation'], summary: 'Open a homomorphic aggregation job over the analyst\'s agreements', security: signed, body: openBody, response: { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody } },
   }, async (request, reply) => {
     const job = await service.open(request.signer!, request.body);
-    return reply.status(201).send(view(job, request.signer!, () => undefined));
+    return reply.status(201).send(view(job, request.signer!));
   });
 
   app.get<{ Params: { id: string } }>('/aggregation/jobs/:id', {
@@ -63,7 +63,7 @@ export const aggregationRoutes: FastifyPluginAsync<{ state: ControlPlane; servic
   }, async (request) => {
     state.requireParticipant(request.signer);
     const job = service.find(request.params.id, request.signer!);
-    return view(job, request.signer!, () => service.result(job));
+    return view(job, request.signer!, request.signer === job.analyst ? await service.result(job) : undefined);
   });
 
   app.post<{ Params: { id: string }; Body: { ciphertext: string } }>('/aggregation/jobs/:id/contributions', {
@@ -76,6 +76,6 @@ export const aggregationRoutes: FastifyPluginAsync<{ state: ControlPlane; servic
   }, async (request, reply) => {
     state.requireParticipant(request.signer, 'provider');
     const job = await service.contribute(request.signer!, request.params.id, request.body.ciphertext);
-    return reply.status(201).send(view(job, request.signer!, () => undefined));
+    return reply.status(201).send(view(job, request.signer!));
   });
 };

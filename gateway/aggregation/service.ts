@@ -1,14 +1,13 @@
 // Homomorphic aggregation jobs: an analyst with agreements over several providers' datasets opens
 // a job (the query, its BFV public key, a deadline); each provider's connector encrypts its local
 // aggregate under that key and submits it; the gateway checks each ciphertext against the job's
-// parameters and keeps it (a file, synced, before it answers), and when every expected provider
+// parameters and keeps it (a blob, durable, before it answers), and when every expected provider
 // has contributed, or at the deadline, adds them up, adds integer noise calibrated to the epsilon
 // spent, debits the analyst's budget and releases one ciphertext. It never holds a secret key and
 // never sees a plaintext. Every step is a ledger entry (contributions and the release by digest).
+// With several replicas, one job is released by one of them: under its lease, after catching up
+// with the shared ledger.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { fromBase64, toBase64 } from '../../crypto/bytes.js';
 import { discreteLaplace, laplaceBound } from '../../crypto/dp.js';
@@ -17,12 +16,17 @@ import { HE_PARAM_SETS, HeAccumulator, heParams, validateCiphertext, validatePub
 import { aggregationTerms, cellCount, checkQuery, type AggregationQuery, type AggregationTerms } from '../../policies/aggregation/terms.js';
 import type { PolicyCheck } from '../negotiation/policy-check.js';
 import type { ControlPlane } from '../state/control-plane.js';
+import type { BlobStore } from '../store/types.js';
 import type { Job } from './state.js';
 
 /** Longest a job may stay open. */
 const MAX_OPEN_MS = 7 * 24 * 3600_000;
 /** The confidence of the noise bound a release reports. */
 const BOUND_CONFIDENCE = 0.95;
+/** How soon a release is tried again when another replica holds the job's lease. */
+const RETRY_MS = 1_000;
+/** The blob names of a job (the names its files had before the BlobStore, so those still read). */
+const RESULT = 'result.ct';
 
 export interface OpenJobInput {
   agreements: string[];
@@ -38,7 +42,8 @@ export interface OpenJobInput {
 export interface AggregationOptions {
   state: ControlPlane;
   policy: PolicyCheck;
-  dir: string;
+  /** The ciphertexts, by job id: contributions and the released result. */
+  blobs: BlobStore;
   log: FastifyBaseLogger;
   now?: () => Date;
 }
@@ -52,7 +57,6 @@ export class AggregationService {
   constructor(opts: AggregationOptions) {
     this.o = opts;
     this.now = opts.now ?? (() => new Date());
-    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   }
 
   /** Schedules the deadlines of the jobs the ledger says are still open (after a restart). */
@@ -142,31 +146,45 @@ export class AggregationService {
     await validateCiphertext(job.paramSet as HeParamSet, bytes);
     // Kept before it is acknowledged: an accepted contribution survives a crash.
     const sum = digest(bytes);
-    const file = this.contributionFile(job, provider, sum);
-    mkdirSync(join(this.o.dir, digest(job.id)), { recursive: true, mode: 0o700 });
-    const handle = await open(file, 'w', 0o600);
-    try {
-      await handle.writeFile(bytes);
-      await handle.datasync();
-    } finally {
-      await handle.close();
+    await this.o.blobs.put(job.id, contributionName(provider, sum), bytes);
+    // Checked again under the job's lease: another request of the same provider, on this replica
+    // or another, may have won the race meanwhile.
+    const all = await this.o.state.exclusive(`aggregation:${id}`, async () => {
+      const now = this.o.state.aggregation.jobs.get(id)!;
+      if (now.contributions.has(provider) || now.state !== 'OPEN') throw new DataportError('DP_ERR_CONFLICT', `${provider} has already contributed to job ${id}`);
+      await this.o.state.commit({ type: 'aggregation.contributed', body: { job: id, provider, digest: sum, bytes: bytes.length } });
+      return now.contributions.size === now.sources.length;
+    });
+    if (all) {
+      try {
+        await this.release(job);
+      } catch (e) {
+        // Another replica holds the job's lease: it is releasing the job (or will be retried here).
+        if (!(e instanceof DataportError && e.code === 'DP_ERR_BUSY')) throw e;
+        this.schedule(job, RETRY_MS);
+      }
     }
-    // Checked again: another request of the same provider may have won the race meanwhile.
-    if (job.contributions.has(provider) || job.state !== 'OPEN') throw new DataportError('DP_ERR_CONFLICT', `${provider} has already contributed to job ${id}`);
-    await this.o.state.commit({ type: 'aggregation.contributed', body: { job: id, provider, digest: sum, bytes: bytes.length } });
-    if (job.contributions.size === job.sources.length) await this.release(job);
     return job;
   }
 
   /** The released ciphertext (base64) of a job, for its analyst. */
-  result(job: Job): string | undefined {
+  async result(job: Job): Promise<string | undefined> {
     if (job.state !== 'RELEASED') return undefined;
-    return toBase64(readFileSync(join(this.o.dir, digest(job.id), 'result.ct')));
+    return toBase64(await this.o.blobs.get(job.id, RESULT));
   }
 
-  private schedule(job: Job): void {
-    const wait = Math.max(0, Date.parse(job.deadline) - this.now().getTime());
-    const timer = setTimeout(() => void this.release(job).catch((e: unknown) => this.o.log.error({ job: job.id, err: e }, 'aggregation release failed')), Math.min(wait, 2 ** 31 - 1));
+  /** Releases the job at its deadline, or `wait` ms from now. */
+  private schedule(job: Job, wait = Math.max(0, Date.parse(job.deadline) - this.now().getTime())): void {
+    clearTimeout(this.timers.get(job.id));
+    // Detached: the timer must take the job's lease itself, whatever leases its scheduler held.
+    const timer = this.o.state.leases.detached(() => setTimeout(() => {
+      this.timers.delete(job.id);
+      this.release(job).catch((e: unknown) => {
+        // Another replica is releasing it: look again shortly (it will be released, or ours to do).
+        if (e instanceof DataportError && e.code === 'DP_ERR_BUSY') this.schedule(job, RETRY_MS);
+        else this.o.log.error({ job: job.id, err: e }, 'aggregation release failed');
+      });
+    }, Math.min(wait, 2 ** 31 - 1)));
     timer.unref();
     this.timers.set(job.id, timer);
   }
@@ -175,9 +193,18 @@ export class AggregationService {
   private release(job: Job): Promise<void> {
     let running = this.releasing.get(job.id);
     if (!running) {
-      running = this.doRelease(job).finally(() => {
+      // Under the lease the state includes everything committed before: another replica may have
+      // released (or failed) the job since this one last looked.
+      running = this.o.state.exclusive(`aggregation:${job.id}`, async () => {
+        const current = this.o.state.aggregation.jobs.get(job.id) ?? job;
+        if (current.state === 'OPEN') await this.doRelease(current);
+      }).then(() => {
         clearTimeout(this.timers.get(job.id));
         this.timers.delete(job.id);
+      }, (e: unknown) => {
+        // Not released: a later attempt (the retry timer, the next contribution) runs afresh.
+        this.releasing.delete(job.id);
+        throw e;
       });
       this.releasing.set(job.id, running);
     }
@@ -185,7 +212,6 @@ export class AggregationService {
   }
 
   private async doRelease(job: Job): Promise<void> {
-    if (job.state !== 'OPEN') return;
     const contributors = [...job.contributions.keys()];
     if (contributors.length < job.minProviders) {
       await this.o.state.commit({ type: 'aggregation.failed', body: { job: job.id, reason: `${contributors.length} of the ${job.minProviders} providers the terms require contributed by the deadline: nothing is released` } });
@@ -193,23 +219,18 @@ export class AggregationService {
     }
     const cells = cellCount(job.query);
     const scale = job.sensitivity / job.epsilon;
+    const ciphertexts = await Promise.all([...job.contributions].map(([provider, sum]) => this.o.blobs.get(job.id, contributionName(provider, sum))));
     const acc = await HeAccumulator.create(job.paramSet as HeParamSet);
     let result: Uint8Array;
     try {
-      for (const [provider, sum] of job.contributions) acc.add(readFileSync(this.contributionFile(job, provider, sum)));
+      for (const ct of ciphertexts) acc.add(ct);
       // Discrete Laplace noise on every cell, from a cryptographic source, added under encryption.
       acc.addPlain(Array.from({ length: cells }, () => discreteLaplace(scale)));
       result = acc.result();
     } finally {
       acc.free();
     }
-    const handle = await open(join(this.o.dir, digest(job.id), 'result.ct'), 'w', 0o600);
-    try {
-      await handle.writeFile(result);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await this.o.blobs.put(job.id, RESULT, result);
     await this.o.state.commit({
       type: 'aggregation.released',
       body: {
@@ -218,10 +239,10 @@ export class AggregationService {
       },
     });
   }
+}
 
-  private contributionFile(job: Job, provider: string, sum: string): string {
-    return join(this.o.dir, digest(job.id), `${digest(provider).slice(0, 32)}-${sum}.ct`);
-  }
+function contributionName(provider: string, sum: string): string {
+  return `${digest(provider).slice(0, 32)}-${sum}.ct`;
 }
 
 function digest(data: string | Uint8Array): string {

@@ -14,12 +14,14 @@ import type { Transfer } from '../state/transfers.js';
 import { chinaDate, exportFacts } from './facts.js';
 import type { DecisionStage } from './state.js';
 import { isUtf8, isValid, keyAt, sameUtf8, utf8Column } from '../pipeline/transforms/columns.js';
-import { HASH_BYTES, subjectHasher, type SubjectKind, type SubjectStore } from './subject-store.js';
+import { HASH_BYTES, subjectHasher, type SubjectKind } from './subject-store.js';
+import type { SubjectCounts } from '../store/types.js';
 
 export interface ComplianceOptions {
   state: ControlPlane;
   rules: RuleSet;
-  store: SubjectStore;
+  /** The distinct individuals counted per exporter and year (files, or PostgreSQL shared by replicas). */
+  subjects: SubjectCounts;
   /** The gateway's own secret: the subject hashes are keyed per exporter from it. */
   secret: Uint8Array;
   now?: () => Date;
@@ -111,7 +113,7 @@ export class ComplianceService {
     const inTransfer = new Set<string>();
     const memo = new Map<string, Uint8Array>();
     let rowsOut = 0;
-    const store = this.o.store;
+    const subjects = this.o.subjects;
 
     return {
       admit: async (batch) => {
@@ -154,44 +156,51 @@ export class ComplianceService {
             if (memo.size < MEMO_ENTRIES) memo.set(distinct[d]!, hashes.slice(d * HASH_BYTES, (d + 1) * HASH_BYTES));
           }
         }
-        const fresh = kinds.map((k) => store.probe(exporter, year, k, hashes, m));
-        const totals = kinds.map((k) => Math.max(store.count(exporter, year, k), this.counted(exporter, year, k)));
-        let rows = n;
-        let admitted = 0; // distinct individuals of the batch whose first row may leave
-        let stop: DataportError | undefined;
-        for (let i = 0; i < n && stop === undefined; i++) {
-          const d = rowOf[i]!;
-          if (d < admitted) continue; // seen earlier in this batch
-          const key = distinct[d]!;
-          if (!inTransfer.has(key) && inTransfer.size + 1 > declared) {
-            rows = i;
-            stop = new DataportError('DP_ERR_COMPLIANCE_SUBJECTS_EXCEEDED', `${dataset.id} declares ${declared} individuals, but this transfer reached a ${declared + 1}th: stopped as a risk signal before that row left`, { declared, rowsOut: rowsOut + i });
-            break;
-          }
-          for (let k = 0; k < kinds.length; k++) {
-            if (!fresh[k]![d]) continue;
-            totals[k]!++;
-            if (!limits[kinds[k]!].includes(totals[k]!)) continue;
-            // This row takes the year's total to a threshold: decide again at that total.
-            const counters = { nonSensitiveSubjects: totals[kinds.indexOf('pi')] ?? 0, sensitiveSubjects: totals[kinds.indexOf('sensitive')] ?? 0 };
-            const { decision, seq } = await this.decide('threshold', dataset, { transfer: t.providerPid, consumer: t.consumer }, { subjects: 0, sensitiveSubjects: 0 }, counters);
-            if (!decision.satisfied) {
+        // The exporter's year is held (on every replica) from the look-up to the count: two
+        // transfers cannot both take the year's total past a threshold.
+        const { rows, stop, added, counts } = await subjects.withYear(exporter, year, async (book) => {
+          const fresh: Uint8Array[] = [];
+          for (const k of kinds) fresh.push(await book.probe(k, hashes, m));
+          const totals = kinds.map((k) => Math.max(book.count(k), this.counted(exporter, year, k)));
+          let rows = n;
+          let admitted = 0; // distinct individuals of the batch whose first row may leave
+          let stop: DataportError | undefined;
+          for (let i = 0; i < n && stop === undefined; i++) {
+            const d = rowOf[i]!;
+            if (d < admitted) continue; // seen earlier in this batch
+            const key = distinct[d]!;
+            if (!inTransfer.has(key) && inTransfer.size + 1 > declared) {
               rows = i;
-              stop = refusal(decision, seq, `row ${rowsOut + i + 1} of transfer ${t.providerPid} would take ${exporter}'s ${kinds[k] === 'pi' ? 'individuals' : 'individuals with sensitive personal information'} this year to ${totals[k]}`, 'DP_ERR_COMPLIANCE_THRESHOLD');
+              stop = new DataportError('DP_ERR_COMPLIANCE_SUBJECTS_EXCEEDED', `${dataset.id} declares ${declared} individuals, but this transfer reached a ${declared + 1}th: stopped as a risk signal before that row left`, { declared, rowsOut: rowsOut + i });
               break;
             }
+            for (let k = 0; k < kinds.length; k++) {
+              if (!fresh[k]![d]) continue;
+              totals[k]!++;
+              if (!limits[kinds[k]!].includes(totals[k]!)) continue;
+              // This row takes the year's total to a threshold: decide again at that total.
+              const counters = { nonSensitiveSubjects: totals[kinds.indexOf('pi')] ?? 0, sensitiveSubjects: totals[kinds.indexOf('sensitive')] ?? 0 };
+              const { decision, seq } = await this.decide('threshold', dataset, { transfer: t.providerPid, consumer: t.consumer }, { subjects: 0, sensitiveSubjects: 0 }, counters);
+              if (!decision.satisfied) {
+                rows = i;
+                stop = refusal(decision, seq, `row ${rowsOut + i + 1} of transfer ${t.providerPid} would take ${exporter}'s ${kinds[k] === 'pi' ? 'individuals' : 'individuals with sensitive personal information'} this year to ${totals[k]}`, 'DP_ERR_COMPLIANCE_THRESHOLD');
+                break;
+              }
+            }
+            if (stop !== undefined) break;
+            inTransfer.add(key);
+            admitted = d + 1;
           }
-          if (stop !== undefined) break;
-          inTransfer.add(key);
-          admitted = d + 1;
-        }
-        // Durable before the rows leave: what is counted may exceed what left, never the reverse.
-        const added = kinds.map((k) => store.add(exporter, year, k, hashes, admitted));
-        await store.flush();
+          // Durable when withYear resolves, before the rows leave: what is counted may exceed
+          // what left, never the reverse.
+          const added = kinds.map((k) => book.add(k, hashes, admitted));
+          return { rows, stop, added, counts: kinds.map((k) => book.count(k)) };
+        });
         if (added.some((a) => a > 0)) {
+          const count = (k: SubjectKind) => (kinds.includes(k) ? counts[kinds.indexOf(k)]! : this.counted(exporter, year, k));
           await this.o.state.commit({
             type: 'compliance.counted',
-            body: { exporter, year, transfer: t.providerPid, nonSensitiveSubjects: kinds.includes('pi') ? store.count(exporter, year, 'pi') : this.counted(exporter, year, 'pi'), sensitiveSubjects: kinds.includes('sensitive') ? store.count(exporter, year, 'sensitive') : this.counted(exporter, year, 'sensitive') },
+            body: { exporter, year, transfer: t.providerPid, nonSensitiveSubjects: count('pi'), sensitiveSubjects: count('sensitive') },
           });
         }
         rowsOut += rows;

@@ -3,6 +3,8 @@
 // same person in two transfers, or two agreements, is one person, and the file names nobody).
 // One append-only file per exporter, year and kind in <dataDir>/compliance/; a hash is made durable
 // before the row it counts leaves. The counts themselves go to the ledger (compliance.counted).
+// FileSubjectCounts is the embedded SubjectCounts (gateway/store/types.ts) over these files; the
+// shared one is PgSubjectCounts (gateway/store/pg-subjects.ts).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -11,6 +13,8 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { keyedHash, type KeyedHash } from '../pipeline/transforms/keyed-hash.js';
+import { KeyedMutex } from '../store/keyed-mutex.js';
+import type { SubjectBook, SubjectCounts } from '../store/types.js';
 
 export const HASH_BYTES = 16;
 export type SubjectKind = 'pi' | 'sensitive';
@@ -26,7 +30,7 @@ export function subjectHasher(gatewaySecret: Uint8Array, exporter: string): (id:
 }
 
 /** Open-addressing set of 16-byte hashes (the first 4 bytes pick the slot: they are uniform). */
-class HashSet128 {
+export class HashSet128 {
   private words: Uint32Array;
   private used: Uint8Array;
   size = 0;
@@ -88,10 +92,14 @@ class HashSet128 {
 }
 
 interface Book {
+  exporter: string;
+  year: number;
   set: HashSet128;
   file: string;
   /** Hashes added since the last flush. */
   pending: Uint8Array[];
+  /** The appends under way, in order: a flush waits for those that may hold its hashes. */
+  writing: Promise<void>;
 }
 
 export class SubjectStore {
@@ -135,21 +143,21 @@ export class SubjectStore {
     return added;
   }
 
-  /** Writes every pending hash and waits until it is on disk. */
-  async flush(): Promise<void> {
-    for (const book of this.books.values()) {
-      if (book.pending.length === 0) continue;
-      const bytes = Buffer.concat(book.pending);
-      book.pending = [];
-      let handle: FileHandle | undefined;
-      try {
-        handle = await open(book.file, 'a', 0o600);
-        await handle.write(bytes);
-        await handle.datasync();
-      } finally {
-        await handle?.close();
+  /**
+   * Writes the pending hashes (of one exporter's year, or all) and waits until they are on disk,
+   * with any append already under way for those files (it may hold hashes added by the caller).
+   */
+  async flush(exporter?: string, year?: number): Promise<void> {
+    const books = [...this.books.values()].filter((b) => (exporter === undefined || b.exporter === exporter) && (year === undefined || b.year === year));
+    await Promise.all(books.map((book) => {
+      if (book.pending.length > 0) {
+        const bytes = Buffer.concat(book.pending);
+        book.pending = [];
+        // After the previous append whatever its outcome: each append is whole hashes, in order.
+        book.writing = book.writing.catch(() => undefined).then(() => append(book.file, bytes));
       }
-    }
+      return book.writing;
+    }));
   }
 
   private book(exporter: string, year: number, kind: SubjectKind): Book {
@@ -168,9 +176,80 @@ export class SubjectStore {
       if (whole * HASH_BYTES !== bytes.length) truncateSync(file, whole * HASH_BYTES);
       const set = new HashSet128(whole);
       for (let i = 0; i < whole; i++) set.add(bytes, i * HASH_BYTES);
-      book = { set, file, pending: [] };
+      book = { exporter, year, set, file, pending: [], writing: Promise.resolve() };
       this.books.set(name, book);
     }
     return book;
+  }
+}
+
+async function append(file: string, bytes: Uint8Array): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, 'a', 0o600);
+    await handle.write(bytes);
+    await handle.datasync();
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * SubjectCounts over the files of a SubjectStore, for one gateway process. A year is held by an
+ * in-process mutex; what a `withYear` adds is staged and goes to the store only when its function
+ * has returned (a function that throws counts nothing), then is synced before `withYear` resolves.
+ */
+export class FileSubjectCounts implements SubjectCounts {
+  private readonly store: SubjectStore;
+  private readonly years = new KeyedMutex();
+
+  constructor(dir: string) {
+    this.store = new SubjectStore(dir);
+  }
+
+  withYear<T>(exporter: string, year: number, fn: (book: SubjectBook) => Promise<T>): Promise<T> {
+    return this.years.run(`${exporter}\n${year}`, async () => {
+      const staged = new Map<SubjectKind, { set: HashSet128; hashes: Uint8Array[] }>();
+      const stage = (kind: SubjectKind) => {
+        let s = staged.get(kind);
+        if (!s) staged.set(kind, (s = { set: new HashSet128(), hashes: [] }));
+        return s;
+      };
+      const store = this.store;
+      const book: SubjectBook = {
+        count: (kind) => store.count(exporter, year, kind) + (staged.get(kind)?.set.size ?? 0),
+        probe: async (kind, hashes, n) => {
+          const fresh = store.probe(exporter, year, kind, hashes, n);
+          const s = staged.get(kind);
+          if (s) for (let i = 0; i < n; i++) if (fresh[i] && s.set.has(hashes, i * HASH_BYTES)) fresh[i] = 0;
+          return fresh;
+        },
+        add: (kind, hashes, upto) => {
+          const fresh = store.probe(exporter, year, kind, hashes, upto);
+          const s = stage(kind);
+          let added = 0;
+          for (let i = 0; i < upto; i++) {
+            const at = i * HASH_BYTES;
+            if (fresh[i] && s.set.add(hashes, at)) {
+              s.hashes.push(hashes.slice(at, at + HASH_BYTES));
+              added++;
+            }
+          }
+          return added;
+        },
+      };
+      const out = await fn(book);
+      for (const [kind, s] of staged) store.add(exporter, year, kind, Buffer.concat(s.hashes), s.hashes.length);
+      await store.flush(exporter, year);
+      return out;
+    });
+  }
+
+  async count(exporter: string, year: number, kind: SubjectKind): Promise<number> {
+    return this.store.count(exporter, year, kind);
+  }
+
+  async close(): Promise<void> {
+    await this.store.flush();
   }
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../store/types.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ControlPlane } from '../state/control-plane.js';
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './page.js';
@@ -14,7 +14,7 @@ import { dashboardSnapshot } from './snapshot.js';
 export interface DashboardOptions {
   metrics: Metrics;
   state: ControlPlane;
-  ledger: Ledger;
+  ledger: LedgerStore;
   /** How often the event stream sends a snapshot (default 1000 ms). */
   intervalMs?: number;
 }

@@ -3,7 +3,7 @@
 // (transfers, jobs, reasons) come from the control plane the gauges are computed from.
 // Aggregate figures and participants' DIDs only: no row, no value, no data subject.
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../store/types.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ControlPlane } from '../state/control-plane.js';
 
@@ -46,7 +46,7 @@ type Json = MetricObjectWithValues<MetricValue<string>>;
 /** Transfers shown: every one still running, then the most recently updated others. */
 const SHOW_FINISHED = 20;
 
-export async function dashboardSnapshot(metrics: Metrics, state: ControlPlane, ledger: Ledger): Promise<DashboardSnapshot> {
+export async function dashboardSnapshot(metrics: Metrics, state: ControlPlane, ledger: LedgerStore): Promise<DashboardSnapshot> {
   const all = (await metrics.registry.getMetricsAsJSON()) as Json[];
   const byName = new Map(all.map((m) => [m.name, m]));
   const values = (name: string) => byName.get(name)?.values ?? [];

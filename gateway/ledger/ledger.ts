@@ -623,3 +623,9 @@ function fsyncDir(dir: string): void {
     closeSync(fd);
   }
 }
+
+/** The store's ledger as the embedded file ledger (the demo, offline tools); refuses any other. */
+export function fileLedger(ledger: LedgerStore): Ledger {
+  if (!(ledger instanceof Ledger)) throw new DataportError('DP_ERR_INVALID_ARGUMENT', `this needs the embedded file ledger, not ${ledger.location}`);
+  return ledger;
+}

@@ -2,10 +2,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { toBase64 } from '../../crypto/bytes.js';
 import { DataportError } from '../../crypto/errors.js';
-import type { Ledger } from './ledger.js';
+import type { LedgerStore } from '../store/types.js';
 
 export interface LedgerRoutesOptions {
-  ledger: Ledger;
+  ledger: LedgerStore;
 }
 
 const b64 = { type: 'string', contentEncoding: 'base64' } as const;
@@ -61,7 +61,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
       },
     },
   }, async (request) => {
-    const e = ledger.get(request.params.seq);
+    const e = await ledger.entry(request.params.seq);
     return { seq: e.seq, type: e.type, time: e.time, body: e.body, prev: toBase64(e.prev), leafHash: toBase64(e.leafHash), leaf: toBase64(e.raw) };
   });
 
@@ -84,7 +84,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
     if (seq >= treeSize) throw new DataportError('DP_ERR_PROOF_RANGE', `entry ${seq} is not in a tree of size ${treeSize}`);
     const proof = ledger.inclusionProof(seq, treeSize);
     return {
-      seq, size: treeSize, leafHash: toBase64(ledger.get(seq).leafHash), rootHash: toBase64(ledger.root(treeSize)), proof: proof.map(toBase64),
+      seq, size: treeSize, leafHash: toBase64((await ledger.entry(seq)).leafHash), rootHash: toBase64(ledger.root(treeSize)), proof: proof.map(toBase64),
     };
   });
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactRange } from '../../crypto/merkle.js';
-import { openNote, parseCheckpoint, parseVerifierKey } from '../../crypto/checkpoint.js';
+import { openNote, parseCheckpoint, parseVerifierKey, type Checkpoint } from '../../crypto/checkpoint.js';
 import { publicKeyFromDid } from '../../crypto/identity.js';
 import { fromBase64, fromHex, toBase64 } from '../../crypto/bytes.js';
 import { DataportError } from '../../crypto/errors.js';
@@ -30,10 +30,59 @@ export interface VerifyReport {
   summary: string;
 }
 
-interface NoteCheckpoint {
+export interface NoteCheckpoint {
+  /** Position among the ledger's checkpoints (in the log, or by size in the database). */
   index: number;
   size: number;
   rootHash: Uint8Array;
+}
+
+/** Opens a stored checkpoint note: signed by `publicKey` under the ledger's origin, for that origin. */
+export function openCheckpoint(note: string, origin: string, publicKey: Uint8Array): Checkpoint {
+  const cp = parseCheckpoint(openNote(note, [{ name: origin, publicKey }]).body);
+  if (cp.origin !== origin) throw new Error(`origin ${cp.origin}, want ${origin}`);
+  return cp;
+}
+
+/**
+ * Folds the leaf hashes in order and compares the root at every checkpoint's size with the one
+ * it signed, remembering the largest size found good (where a mismatch's damage starts at most).
+ */
+export class CheckpointRoots {
+  readonly range = new CompactRange(nativeTreeHasher);
+  private readonly wanted = new Map<number, NoteCheckpoint[]>();
+  private readonly mismatches: { cp: NoteCheckpoint; lastGood: number }[] = [];
+  private lastGoodSize = 0;
+
+  constructor(checkpoints: NoteCheckpoint[]) {
+    for (const cp of checkpoints) this.wanted.set(cp.size, [...(this.wanted.get(cp.size) ?? []), cp]);
+    this.check();
+  }
+
+  append(leaf: Uint8Array): void {
+    this.range.append(leaf);
+    this.check();
+  }
+
+  private check(): void {
+    const cps = this.wanted.get(this.range.size);
+    if (!cps) return;
+    const root = Buffer.from(this.range.root());
+    for (const cp of cps) {
+      if (root.equals(Buffer.from(cp.rootHash))) this.lastGoodSize = Math.max(this.lastGoodSize, cp.size);
+      else this.mismatches.push({ cp, lastGood: this.lastGoodSize });
+    }
+  }
+
+  /** The first checkpoint whose root the entries do not reproduce, as a report's `bad`. */
+  firstMismatch(): { seq: number; reason: string } | undefined {
+    const first = this.mismatches[0];
+    if (!first) return undefined;
+    return {
+      seq: first.lastGood,
+      reason: `the entries from ${first.lastGood} to ${first.cp.size - 1} do not hash to the root signed in checkpoint #${first.cp.index} (size ${first.cp.size})`,
+    };
+  }
 }
 
 export function verifyLedger(dir: string, opts: VerifyOptions = {}): VerifyReport {
@@ -58,9 +107,7 @@ export function verifyLedger(dir: string, opts: VerifyOptions = {}): VerifyRepor
       if (cpFailure) return;
       const index = checkpoints.length;
       try {
-        const { body } = openNote(payload.toString('utf8'), [{ name: meta.origin, publicKey }]);
-        const cp = parseCheckpoint(body);
-        if (cp.origin !== meta.origin) throw new Error(`origin ${cp.origin}, want ${meta.origin}`);
+        const cp = openCheckpoint(payload.toString('utf8'), meta.origin, publicKey);
         checkpoints.push({ index, size: cp.size, rootHash: cp.rootHash });
       } catch (e) {
         cpFailure = fail({ checkpoint: index, reason: (e as Error).message });
@@ -72,33 +119,12 @@ export function verifyLedger(dir: string, opts: VerifyOptions = {}): VerifyRepor
   }
 
   // 2. The entries: framing, CRCs, sequence, chain; roots at every checkpoint size on the way.
-  const wanted = new Map<number, NoteCheckpoint[]>();
-  for (const cp of checkpoints) wanted.set(cp.size, [...(wanted.get(cp.size) ?? []), cp]);
-  const range = new CompactRange(nativeTreeHasher);
-  const rootMismatch: { cp: NoteCheckpoint; lastGood: number }[] = [];
-  let lastGoodSize = 0;
-  const check = (size: number): void => {
-    const cps = wanted.get(size);
-    if (!cps) return;
-    const root = Buffer.from(range.root());
-    for (const cp of cps) {
-      if (root.equals(Buffer.from(cp.rootHash))) lastGoodSize = Math.max(lastGoodSize, size);
-      else rootMismatch.push({ cp, lastGood: lastGoodSize });
-    }
-  };
-  check(0);
-  const scan = scanSegments(listSegments(join(dir, 'segments')), nativeTreeHasher, (e) => {
-    range.append(e.leaf);
-    check(range.size);
-  });
+  const roots = new CheckpointRoots(checkpoints);
+  const scan = scanSegments(listSegments(join(dir, 'segments')), nativeTreeHasher, (e) => roots.append(e.leaf));
   if (scan.bad) return fail({ seq: scan.bad.seq, reason: scan.bad.reason }, scan.size);
-  const first = rootMismatch[0];
-  if (first) {
-    return fail({
-      seq: first.lastGood,
-      reason: `the entries from ${first.lastGood} to ${first.cp.size - 1} do not hash to the root signed in checkpoint #${first.cp.index} (size ${first.cp.size})`,
-    }, scan.size);
-  }
+  const mismatch = roots.firstMismatch();
+  if (mismatch) return fail(mismatch, scan.size);
+  const range = roots.range;
   const newest = checkpoints.reduce((m, cp) => Math.max(m, cp.size), 0);
   if (newest > scan.size) {
     const why = scan.torn ? `its record is cut short (${scan.torn.reason})` : 'it is missing';
@@ -117,7 +143,7 @@ export function verifyLedger(dir: string, opts: VerifyOptions = {}): VerifyRepor
 }
 
 /** A did:key, a signed-note verifier key, or the raw 32-byte Ed25519 key in hex or base64. */
-function resolveKey(key: string): Uint8Array {
+export function resolveKey(key: string): Uint8Array {
   if (key.startsWith('did:key:')) return publicKeyFromDid(key);
   if (/^[0-9a-fA-F]{64}$/.test(key)) return fromHex(key.toLowerCase());
   if (/^[A-Za-z0-9+/]{43}=$/.test(key)) return fromBase64(key);

@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { NEGOTIATION_STATES } from '../../policies/negotiation/state-machine.js';
 import { TRANSFER_PROCESS_STATES } from '../../policies/transfer/state-machine.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../store/types.js';
 import type { ControlPlane } from '../state/control-plane.js';
 
 /** Refusals on policy or compliance grounds: what `dataport_denials_total` counts. */
@@ -52,7 +52,7 @@ export interface Metrics extends TransferMeter {
 
 export interface MetricSources {
   state: ControlPlane;
-  ledger: Ledger;
+  ledger: LedgerStore;
 }
 
 const KEEP_DENIALS = 50;

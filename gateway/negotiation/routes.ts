@@ -6,14 +6,14 @@ import { DataportError } from '../../crypto/errors.js';
 import { assertDspMessage } from '../../policies/dsp/validate.js';
 import { DSP_CONTEXT } from '../../policies/dsp/version.js';
 import { toDataportError } from '../errors-plugin.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../store/types.js';
 import type { ControlPlane } from '../state/control-plane.js';
 import type { NegotiationService, ProviderDecision } from './service.js';
 
 export interface NegotiationRoutesOptions {
   service: NegotiationService;
   state: ControlPlane;
-  ledger: Ledger;
+  ledger: LedgerStore;
 }
 
 type Msg = Record<string, unknown>;
@@ -119,7 +119,7 @@ export const negotiationRoutes: FastifyPluginAsync<NegotiationRoutesOptions> = a
       throw new DataportError('DP_ERR_NOT_FOUND', `agreement ${request.params.id}`);
     }
     const cp = ledger.checkpoint();
-    const entry = ledger.get(n.agreementSeq);
+    const entry = await ledger.entry(n.agreementSeq);
     return {
       agreement: n.agreement, signatures: [n.providerSignature, n.consumerSignature], negotiation: { providerPid: n.providerPid, consumerPid: n.consumerPid, state: n.state },
       ledger: {

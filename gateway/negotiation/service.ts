@@ -41,6 +41,9 @@ export interface NegotiationServiceOptions {
   retryDelayMs?: number;
 }
 
+/** Tries at a drive lease someone else holds (25 ms, doubling) before leaving it to `resume`. */
+const DRIVE_RETRIES = 6;
+
 export class NegotiationService {
   private readonly state: ControlPlane;
   private readonly peers: PeerClient;
@@ -84,23 +87,34 @@ export class NegotiationService {
     return this.state.commit(event);
   }
 
+  /** Runs `fn` alone on the negotiation (on any replica), against state that includes every earlier change. */
+  private locked<T>(providerPid: string, fn: () => Promise<T>): Promise<T> {
+    return this.state.exclusive(`negotiation:${providerPid}`, fn);
+  }
+
   // ---- messages from the consumer (DSP provider path bindings) ----------------------------------
 
   /** ContractRequestMessage: starts a negotiation (no providerPid) or counters the provider's offer. */
-  async request(consumer: string, msg: Record<string, unknown>, providerPid?: string): Promise<{ created: boolean; ack: ContractNegotiationAck }> {
+  request(consumer: string, msg: Record<string, unknown>, providerPid?: string): Promise<{ created: boolean; ack: ContractNegotiationAck }> {
     const offer = msg.offer as Record<string, unknown>;
     const consumerPid = msg.consumerPid as string;
     if (providerPid !== undefined || msg.providerPid !== undefined) {
       const pid = providerPid ?? (msg.providerPid as string);
-      const n = this.find(pid, consumer, 'consumer');
-      if (n.consumerPid !== consumerPid) throw new DataportError('DP_ERR_BAD_REQUEST', `consumerPid ${consumerPid} does not belong to negotiation ${pid}`);
-      this.check(n, 'ContractRequestMessage', 'consumer');
-      this.checkPolicy(n, offer, consumer);
-      await this.commit({ type: 'negotiation.counter-requested', body: { providerPid: pid, offer } });
-      this.spawn(() => this.askProvider(n));
-      return { created: false, ack: this.ack(n) };
+      return this.locked(pid, async () => {
+        const n = this.find(pid, consumer, 'consumer');
+        if (n.consumerPid !== consumerPid) throw new DataportError('DP_ERR_BAD_REQUEST', `consumerPid ${consumerPid} does not belong to negotiation ${pid}`);
+        this.check(n, 'ContractRequestMessage', 'consumer');
+        this.checkPolicy(n, offer, consumer);
+        await this.commit({ type: 'negotiation.counter-requested', body: { providerPid: pid, offer } });
+        this.drive(pid);
+        return { created: false, ack: this.ack(n) };
+      });
     }
+    // Two copies of one request, on this replica or two, must not start two negotiations.
+    return this.state.exclusive(`negotiation-request:${consumer}:${consumerPid}`, () => this.start(consumer, consumerPid, offer, msg));
+  }
 
+  private async start(consumer: string, consumerPid: string, offer: Record<string, unknown>, msg: Record<string, unknown>): Promise<{ created: boolean; ack: ContractNegotiationAck }> {
     // Idempotent on a repeated consumerPid from the same consumer.
     for (const n of this.state.negotiations.values()) {
       if (n.consumer === consumer && n.consumerPid === consumerPid) return { created: false, ack: this.ack(n) };
@@ -128,7 +142,7 @@ export class NegotiationService {
       },
     });
     const n = this.state.negotiations.get(pid)!;
-    this.spawn(() => this.askProvider(n));
+    this.drive(pid);
     return { created: true, ack: this.ack(n) };
   }
 
@@ -154,33 +168,41 @@ export class NegotiationService {
   }
 
   /** ContractNegotiationEventMessage from the consumer: only ACCEPTED (FINALIZED is the provider's). */
-  async event(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
-    const n = this.find(providerPid, consumer, 'consumer');
-    const kind = `ContractNegotiationEventMessage:${String(msg.eventType)}` as NegotiationMessageKind;
-    this.check(n, kind, 'consumer');
-    await this.commit({ type: 'negotiation.accepted', body: { providerPid } });
-    this.spawn(() => this.askProvider(n));
+  event(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+    return this.locked(providerPid, async () => {
+      const n = this.find(providerPid, consumer, 'consumer');
+      const kind = `ContractNegotiationEventMessage:${String(msg.eventType)}` as NegotiationMessageKind;
+      this.check(n, kind, 'consumer');
+      await this.commit({ type: 'negotiation.accepted', body: { providerPid } });
+      this.drive(providerPid);
+    });
   }
 
   /** ContractAgreementVerificationMessage: the consumer's signature over the agreement. */
-  async verification(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
-    const n = this.find(providerPid, consumer, 'consumer');
-    this.check(n, 'ContractAgreementVerificationMessage', 'consumer');
-    const signature = msg[SIGNATURE] as JsonSignature | undefined;
-    if (!n.agreement || !n.providerSignature || !verifyAgreementSignature(n.agreement, signature, consumer)) {
-      throw new DataportError('DP_ERR_SIGNATURE_INVALID', `the verification carries no valid signature by ${consumer} over agreement ${n.agreement?.['@id']}`);
-    }
-    await this.commit({ type: 'negotiation.verified', body: { providerPid, agreement: n.agreement, signatures: [n.providerSignature, signature!] } });
-    this.spawn(() => this.sendFinalized(n));
+  verification(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+    return this.locked(providerPid, async () => {
+      const n = this.find(providerPid, consumer, 'consumer');
+      const signature = msg[SIGNATURE] as JsonSignature | undefined;
+      // The same verification again (its answer was lost on the way back): already done.
+      if ((n.state === 'VERIFIED' || n.state === 'FINALIZED') && signature !== undefined && n.consumerSignature?.value === signature.value) return;
+      this.check(n, 'ContractAgreementVerificationMessage', 'consumer');
+      if (!n.agreement || !n.providerSignature || !verifyAgreementSignature(n.agreement, signature, consumer)) {
+        throw new DataportError('DP_ERR_SIGNATURE_INVALID', `the verification carries no valid signature by ${consumer} over agreement ${n.agreement?.['@id']}`);
+      }
+      await this.commit({ type: 'negotiation.verified', body: { providerPid, agreement: n.agreement, signatures: [n.providerSignature, signature!] } });
+      this.drive(providerPid);
+    });
   }
 
-  async termination(party: Party, did: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
-    const n = this.find(providerPid, did, party);
-    this.check(n, 'ContractNegotiationTerminationMessage', party);
-    const reason = Array.isArray(msg.reason) ? msg.reason.map(String) : msg.reason === undefined ? [] : [String(msg.reason)];
-    const code = String(msg.code ?? 'terminated');
-    await this.commit({ type: 'negotiation.terminated', body: { providerPid, by: party, code, reason } });
-    if (party === 'provider') this.spawn(() => this.notifyTermination(n, code, reason));
+  termination(party: Party, did: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+    return this.locked(providerPid, async () => {
+      const n = this.find(providerPid, did, party);
+      this.check(n, 'ContractNegotiationTerminationMessage', party);
+      const reason = Array.isArray(msg.reason) ? msg.reason.map(String) : msg.reason === undefined ? [] : [String(msg.reason)];
+      const code = String(msg.code ?? 'terminated');
+      await this.commit({ type: 'negotiation.terminated', body: { providerPid, by: party, code, reason } });
+      if (party === 'provider') this.spawn(() => this.notifyTermination(n, code, reason));
+    });
   }
 
   /** Tells the consumer the provider ended the negotiation (best effort: it is already TERMINATED). */
@@ -202,7 +224,11 @@ export class NegotiationService {
     return buildAgreement(`urn:uuid:${randomUUID()}`, n.offer, n.datasetId, n.provider, n.consumer, new Date().toISOString());
   }
 
-  async decide(provider: string, providerPid: string, d: ProviderDecision): Promise<void> {
+  decide(provider: string, providerPid: string, d: ProviderDecision): Promise<void> {
+    return this.locked(providerPid, () => this.decideLocked(provider, providerPid, d));
+  }
+
+  private async decideLocked(provider: string, providerPid: string, d: ProviderDecision): Promise<void> {
     const n = this.find(providerPid, provider, 'provider');
     if (d.decision === 'terminate') {
       await this.termination('provider', provider, providerPid, { code: 'DP_ERR_PROVIDER_REJECTED', reason: [d.reason] });
@@ -227,7 +253,7 @@ export class NegotiationService {
     }
     if (this.state.agreements.has(a['@id'])) throw new DataportError('DP_ERR_CONFLICT', `agreement ${a['@id']} already exists`);
     await this.commit({ type: 'negotiation.approved', body: { providerPid, agreement: a, providerSignature: d.signature } });
-    this.spawn(() => this.sendAgreement(n));
+    this.drive(providerPid);
   }
 
   // ---- outbound ---------------------------------------------------------------------------------
@@ -273,7 +299,10 @@ export class NegotiationService {
       try {
         const res = await this.peers.post(n.callbackAddress, path, message);
         if (res.status >= 200 && res.status < 300) {
-          await onAck();
+          // The consumer may have ended the negotiation meanwhile (through any replica).
+          await this.locked(n.providerPid, async () => {
+            if (!isTerminal(this.state.negotiations.get(n.providerPid)!.state)) await onAck();
+          });
           return;
         }
         last = `HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
@@ -283,24 +312,62 @@ export class NegotiationService {
       }
       await new Promise((r) => setTimeout(r, this.retryDelayMs * attempt));
     }
-    if (this.stopped || isTerminal(this.state.negotiations.get(n.providerPid)!.state)) return;
-    this.log.warn({ providerPid: n.providerPid, path, last }, 'consumer did not acknowledge: terminating the negotiation');
-    await this.commit({ type: 'negotiation.terminated', body: { providerPid: n.providerPid, by: 'provider', code: 'DP_ERR_DELIVERY_FAILED', reason: [`${message['@type']} to ${path} failed: ${last}`] } });
+    if (this.stopped) return;
+    await this.locked(n.providerPid, async () => {
+      if (isTerminal(this.state.negotiations.get(n.providerPid)!.state)) return;
+      this.log.warn({ providerPid: n.providerPid, path, last }, 'consumer did not acknowledge: terminating the negotiation');
+      await this.commit({ type: 'negotiation.terminated', body: { providerPid: n.providerPid, by: 'provider', code: 'DP_ERR_DELIVERY_FAILED', reason: [`${message['@type']} to ${path} failed: ${last}`] } });
+    });
   }
 
   private spawn(work: () => Promise<unknown>): void {
-    const p = work().catch((e: unknown) => this.log.error({ err: e }, 'negotiation step failed'));
+    if (this.stopped) return;
+    const p = this.state.leases.detached(work).catch((e: unknown) => this.log.error({ err: e }, 'negotiation step failed'));
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  /** After a restart: re-drives every step the gateway still owes. */
+  /** The step the gateway owes a negotiation in its state, if any. */
+  private owed(n: Negotiation): (() => Promise<void>) | undefined {
+    if ((n.state === 'REQUESTED' || n.state === 'ACCEPTED') && !n.agreement) return () => this.askProvider(n);
+    if ((n.state === 'REQUESTED' || n.state === 'ACCEPTED') && n.agreement) return () => this.sendAgreement(n);
+    if (n.state === 'VERIFIED') return () => this.sendFinalized(n);
+    return undefined;
+  }
+
+  /**
+   * Does the steps the gateway owes the negotiation, holding its drive lease so that no other
+   * replica does them at the same time; after each step, the next one its new state owes. When
+   * another replica (or another piece of work here) holds the lease, it is asked again a little
+   * later: the holder may have looked at the state just before this change. A replica that dies
+   * holding it loses it when it expires, and `resume` (run periodically with PostgreSQL) takes over.
+   */
+  private drive(providerPid: string, attempt = 0): void {
+    // Asked from inside the drive itself (a step that moved the state): its loop goes on.
+    if (this.state.leases.holds(`drive:negotiation:${providerPid}`)) return;
+    this.spawn(async () => {
+      try {
+        await this.state.exclusive(`drive:negotiation:${providerPid}`, async () => {
+          for (let mark = ''; !this.stopped;) {
+            const n = this.state.negotiations.get(providerPid);
+            const step = n && this.owed(n);
+            const now = n ? `${n.state}:${n.agreement ? 'agreed' : ''}:${n.updatedAt}` : '';
+            if (!step || now === mark) return;
+            mark = now;
+            await step();
+            await this.state.sync();
+          }
+        }, { waitMs: 0 });
+      } catch (e) {
+        if ((e as DataportError).code !== 'DP_ERR_BUSY') throw e;
+        if (attempt < DRIVE_RETRIES) setTimeout(() => this.drive(providerPid, attempt + 1), 25 << attempt).unref();
+      }
+    });
+  }
+
+  /** After a restart, and periodically with several replicas: every step the gateway still owes. */
   resume(): void {
-    for (const n of this.state.negotiations.values()) {
-      if ((n.state === 'REQUESTED' || n.state === 'ACCEPTED') && !n.agreement) this.spawn(() => this.askProvider(n));
-      else if ((n.state === 'REQUESTED' || n.state === 'ACCEPTED') && n.agreement) this.spawn(() => this.sendAgreement(n));
-      else if (n.state === 'VERIFIED') this.spawn(() => this.sendFinalized(n));
-    }
+    for (const n of this.state.negotiations.values()) if (this.owed(n)) this.drive(n.providerPid, DRIVE_RETRIES);
   }
 
   async close(): Promise<void> {

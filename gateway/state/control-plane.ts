@@ -6,7 +6,9 @@ import { DataportError } from '../../crypto/errors.js';
 import type { Artefacts, Basis, ImportantData, Zone } from '../../policies/compliance/index.js';
 import { AggregationState, type AggregationEvent } from '../aggregation/state.js';
 import { ComplianceState, type ComplianceEvent } from '../compliance/state.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerEntry } from '../ledger/format.js';
+import { Leases, type LeaseOptions } from '../store/leases.js';
+import type { LedgerStore } from '../store/types.js';
 import { applyNegotiationEvent, type Negotiation, type NegotiationEvent } from './negotiations.js';
 import { applyTransferEvent, type Transfer, type TransferEvent } from './transfers.js';
 
@@ -117,17 +119,51 @@ export class ControlPlane {
   readonly compliance = new ComplianceState();
   /** Homomorphic aggregation jobs and the privacy budget spent. */
   readonly aggregation = new AggregationState();
-  private readonly ledger: Ledger;
+  private readonly ledger: LedgerStore;
+  /** Who works on which entity: a mutex per key here, a lease shared by the replicas with PostgreSQL. */
+  readonly leases: Leases;
+  /** Observers of every applied entry (the data plane watches for suspensions made elsewhere). */
+  private readonly watchers: ((entry: LedgerEntry) => void)[] = [];
 
-  private constructor(ledger: Ledger) {
+  private constructor(ledger: LedgerStore, leases: Leases) {
     this.ledger = ledger;
+    this.leases = leases;
   }
 
-  /** The state the ledger's entries describe. */
-  static rebuild(ledger: Ledger): ControlPlane {
-    const state = new ControlPlane(ledger);
-    for (const entry of ledger.replay()) state.apply(entry);
+  /**
+   * The state the ledger's entries describe, kept up to date as entries are appended: this
+   * process's own as they are taken, other replicas' at each `sync()`.
+   */
+  static async open(ledger: LedgerStore, leases = new Leases()): Promise<ControlPlane> {
+    const state = new ControlPlane(ledger, leases);
+    ledger.follow((entry) => {
+      state.apply(entry);
+      for (const w of state.watchers) w(entry);
+    });
+    await ledger.sync();
     return state;
+  }
+
+  /** Calls `fn` with each entry applied from now on. */
+  watch(fn: (entry: LedgerEntry) => void): void {
+    this.watchers.push(fn);
+  }
+
+  /** Brings the state up to the newest entry any replica has made durable. */
+  sync(): Promise<void> {
+    return this.ledger.sync();
+  }
+
+  /**
+   * Runs `fn` holding `key` (an entity: `negotiation:<pid>`, `dataset:<id>`, ...) against state
+   * that includes everything committed before the lease was taken, so a check made in `fn` still
+   * holds when its event is appended, on whichever replica. Re-entrant within one piece of work.
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>, opts?: LeaseOptions): Promise<T> {
+    return this.leases.exclusive(key, async () => {
+      if (this.leases.shared) await this.sync();
+      return fn();
+    }, opts);
   }
 
   /** Applies one ledger entry; entries of other kinds are ignored. */
@@ -167,11 +203,12 @@ export class ControlPlane {
     }
   }
 
-  /** Appends the event and applies it at once; resolves with its sequence number when durable. */
+  /**
+   * Appends the event; resolves with its sequence number once it is durable and applied (with
+   * the file ledger it is applied at once, in the same step as the append).
+   */
   async commit(event: Event): Promise<number> {
-    const { seq, time, durable } = this.ledger.enqueue(event.type, event.body);
-    this.apply({ ...event, time, seq });
-    await durable;
+    const { seq } = await this.ledger.append(event.type, event.body);
     return seq;
   }
 
@@ -191,9 +228,11 @@ export class ControlPlane {
     if (profile.roles.includes('provider') && !profile.exporter) {
       throw new DataportError('DP_ERR_VALIDATION', 'a provider must give its exporter profile (ciio, zone) for the compliance engine');
     }
-    const type = this.participants.has(did) ? 'participant.updated' : 'participant.registered';
-    const seq = await this.commit({ type, body: { did, profile } });
-    return { value: this.participants.get(did)!, seq };
+    return this.exclusive(`participant:${did}`, async () => {
+      const type = this.participants.has(did) ? 'participant.updated' : 'participant.registered';
+      const seq = await this.commit({ type, body: { did, profile } });
+      return { value: this.participants.get(did)!, seq };
+    });
   }
 
   /** A dataset as its provider sees it; another party's dataset is reported as not found. */
@@ -203,24 +242,30 @@ export class ControlPlane {
     return d;
   }
 
-  async publish(provider: string, input: DatasetInput & { id: string }): Promise<Committed<Dataset>> {
-    const existing = this.datasets.get(input.id);
-    if (existing) throw new DataportError('DP_ERR_CONFLICT', `dataset ${input.id} already exists${existing.provider === provider ? '; update it with PUT' : ''}`);
-    const seq = await this.commit({ type: 'dataset.published', body: { provider, dataset: input } });
-    return { value: this.datasets.get(input.id)!, seq };
+  publish(provider: string, input: DatasetInput & { id: string }): Promise<Committed<Dataset>> {
+    return this.exclusive(`dataset:${input.id}`, async () => {
+      const existing = this.datasets.get(input.id);
+      if (existing) throw new DataportError('DP_ERR_CONFLICT', `dataset ${input.id} already exists${existing.provider === provider ? '; update it with PUT' : ''}`);
+      const seq = await this.commit({ type: 'dataset.published', body: { provider, dataset: input } });
+      return { value: this.datasets.get(input.id)!, seq };
+    });
   }
 
-  async update(provider: string, input: DatasetInput & { id: string }): Promise<Committed<Dataset>> {
-    const d = this.ownDataset(provider, input.id);
-    if (d.status === 'withdrawn') throw new DataportError('DP_ERR_CONFLICT', `dataset ${input.id} was withdrawn`);
-    const seq = await this.commit({ type: 'dataset.updated', body: { provider, dataset: input } });
-    return { value: this.datasets.get(input.id)!, seq };
+  update(provider: string, input: DatasetInput & { id: string }): Promise<Committed<Dataset>> {
+    return this.exclusive(`dataset:${input.id}`, async () => {
+      const d = this.ownDataset(provider, input.id);
+      if (d.status === 'withdrawn') throw new DataportError('DP_ERR_CONFLICT', `dataset ${input.id} was withdrawn`);
+      const seq = await this.commit({ type: 'dataset.updated', body: { provider, dataset: input } });
+      return { value: this.datasets.get(input.id)!, seq };
+    });
   }
 
-  async withdraw(provider: string, id: string): Promise<Committed<Dataset>> {
-    const d = this.ownDataset(provider, id);
-    if (d.status === 'withdrawn') return { value: d, seq: -1 };
-    const seq = await this.commit({ type: 'dataset.withdrawn', body: { provider, id } });
-    return { value: this.datasets.get(id)!, seq };
+  withdraw(provider: string, id: string): Promise<Committed<Dataset>> {
+    return this.exclusive(`dataset:${id}`, async () => {
+      const d = this.ownDataset(provider, id);
+      if (d.status === 'withdrawn') return { value: d, seq: -1 };
+      const seq = await this.commit({ type: 'dataset.withdrawn', body: { provider, id } });
+      return { value: this.datasets.get(id)!, seq };
+    });
   }
 }

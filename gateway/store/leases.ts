@@ -2,12 +2,13 @@
 // Within a process a key is a mutex; with PostgreSQL it is also a row in dataport_leases held
 // until it expires, so two replicas never drive the same entity at once and a dead replica's
 // work is taken over once its lease runs out (as Eclipse EDC's state machines lease entities).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DataportError } from '../../crypto/errors.js';
 import type { PgPool } from './pg.js';
 
 export interface LeaseOptions {
-  /** How long the lease lasts unless renewed (default 10 s). */
+  /** How long the lease lasts unless renewed (default: the Leases' ttlMs). */
   ttlMs?: number;
   /** How long to wait for a lease someone else holds before DP_ERR_BUSY (default 10 s; 0: do not wait). */
   waitMs?: number;
@@ -20,10 +21,16 @@ export class Leases {
   private readonly local = new Map<string, Promise<void>>();
   private readonly held = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  /** The keys the current async context holds: `exclusive` is re-entrant within one piece of work. */
+  private readonly holding = new AsyncLocalStorage<ReadonlySet<string>>();
 
-  constructor(pool?: PgPool, owner = `replica-${randomUUID()}`) {
+  /** A lease's life unless renewed, where `exclusive` is not told otherwise. */
+  readonly ttlMs: number;
+
+  constructor(pool?: PgPool, owner = `replica-${randomUUID()}`, ttlMs = 10_000) {
     this.pool = pool;
     this.owner = owner;
+    this.ttlMs = ttlMs;
   }
 
   get shared(): boolean {
@@ -35,10 +42,15 @@ export class Leases {
    * all replicas. The lease is renewed while `fn` runs and released after it, however it ends.
    */
   async exclusive<T>(key: string, fn: () => Promise<T>, opts: LeaseOptions = {}): Promise<T> {
+    const outer = this.holding.getStore();
+    if (outer?.has(key)) return fn();
+    const inner = new Set(outer);
+    inner.add(key);
+    const run = () => this.holding.run(inner, fn);
     const release = await this.lockLocal(key, opts.waitMs ?? 10_000);
     try {
-      if (!this.pool) return await fn();
-      const ttl = opts.ttlMs ?? 10_000;
+      if (!this.pool) return await run();
+      const ttl = opts.ttlMs ?? this.ttlMs;
       const deadline = Date.now() + (opts.waitMs ?? 10_000);
       for (let delay = 5; !(await this.tryAcquire(key, ttl)); delay = Math.min(delay * 2, 100)) {
         if (Date.now() + delay > deadline || this.closed) throw new DataportError('DP_ERR_BUSY', `${key} is leased by another replica`);
@@ -48,7 +60,7 @@ export class Leases {
       renew.unref();
       this.held.set(key, renew);
       try {
-        return await fn();
+        return await run();
       } finally {
         clearInterval(renew);
         this.held.delete(key);
@@ -57,6 +69,19 @@ export class Leases {
     } finally {
       release();
     }
+  }
+
+  /** True when the current piece of work holds `key` (inside its `exclusive`). */
+  holds(key: string): boolean {
+    return this.holding.getStore()?.has(key) ?? false;
+  }
+
+  /**
+   * Runs `fn` as work of its own, holding none of the caller's keys: what a request spawns to go
+   * on after it has answered must take its leases itself.
+   */
+  detached<T>(fn: () => T): T {
+    return this.holding.exit(fn);
   }
 
   /**

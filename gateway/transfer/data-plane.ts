@@ -12,7 +12,7 @@ import { fromBase64, toBase64 } from '../../crypto/bytes.js';
 import { DataportError } from '../../crypto/errors.js';
 import { createAnonymizer } from '../pipeline/stream.js';
 import type { PipelinePlan } from '../../policies/pipeline/index.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../store/types.js';
 import type { PeerClient } from '../peer-client.js';
 import type { ControlPlane } from '../state/control-plane.js';
 import type { BatchDigest, Transfer } from '../state/transfers.js';
@@ -27,7 +27,7 @@ const DIGESTS_PER_ENTRY = 8;
 
 export interface DataPlaneOptions {
   state: ControlPlane;
-  ledger: Ledger;
+  ledger: LedgerStore;
   peers: PeerClient;
   service: TransferService;
   /** Where a privacy model spools a transfer (the gateway's data directory). */
@@ -59,11 +59,11 @@ export class DataPlane {
     this.o = opts;
   }
 
-  receipt(t: Transfer): Receipt {
+  async receipt(t: Transfer): Promise<Receipt> {
     if (t.completionSeq === undefined) throw new DataportError('DP_ERR_NOT_FOUND', `transfer ${t.providerPid} has not completed`);
     const cp = this.o.ledger.checkpoint();
     return {
-      providerPid: t.providerPid, seq: t.completionSeq, leaf: toBase64(this.o.ledger.get(t.completionSeq).raw), checkpoint: cp.note, size: cp.size,
+      providerPid: t.providerPid, seq: t.completionSeq, leaf: toBase64((await this.o.ledger.entry(t.completionSeq)).raw), checkpoint: cp.note, size: cp.size,
       inclusionProof: this.o.ledger.inclusionProof(t.completionSeq, cp.size).map(toBase64),
     };
   }
@@ -205,7 +205,7 @@ export class DataPlane {
         body: { providerPid: t.providerPid, batches: current.batchesOut, rowsIn: current.rowsIn, rowsOut: current.rowsOut, bytes: current.bytesOut, planHash: t.planHash, report: (report?.() ?? null) as never },
       });
       out.end();
-      const receipt = this.receipt(state.transfers.get(t.providerPid)!);
+      const receipt = await this.receipt(state.transfers.get(t.providerPid)!);
       service.spawn(() => this.o.peers.post(t.callbackAddress, `transfers/${t.consumerPid}/completion`, {
         '@context': [DSP_CONTEXT], '@type': 'TransferCompletionMessage', providerPid: t.providerPid, consumerPid: t.consumerPid, [RECEIPT]: receipt,
       }));

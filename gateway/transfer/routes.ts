@@ -8,7 +8,7 @@ import type { TransferMessageKind } from '../../policies/transfer/state-machine.
 import { toDataportError } from '../errors-plugin.js';
 import type { DataPlane } from './data-plane.js';
 import { replyStream } from './data-plane.js';
-import type { TransferService } from './service.js';
+import { TransferService } from './service.js';
 
 type Msg = Record<string, unknown>;
 const pidParam = { type: 'object', properties: { providerPid: { type: 'string' } }, required: ['providerPid'] } as const;
@@ -56,10 +56,23 @@ export const transferRoutes: FastifyPluginAsync<{ service: TransferService; data
     const t = service.find(request.params.providerPid, request.signer);
     if (t.consumer !== request.signer) throw new DataportError('DP_ERR_NOT_FOUND', `transfer process ${t.providerPid}`);
     service.checkToken(request.headers.authorization, t.providerPid, request.signer);
-    if (t.state !== 'STARTED') throw new DataportError('DP_ERR_INVALID_TRANSITION', `the transfer is ${t.state}, not STARTED`);
-    if (service.streams.has(t.providerPid)) throw new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read');
     const out = replyStream();
-    void dataPlane.run(t, out);
+    // The stream holds the transfer's drive lease while it runs: one reader at a time, on any replica.
+    await new Promise<void>((resolve, reject) => {
+      let streaming = false;
+      const run = service.state.exclusive(TransferService.pullKey(t.providerPid), async () => {
+        const now = service.state.transfers.get(t.providerPid)!;
+        if (now.state !== 'STARTED') throw new DataportError('DP_ERR_INVALID_TRANSITION', `the transfer is ${now.state}, not STARTED`);
+        if (service.streams.has(t.providerPid)) throw new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read');
+        streaming = true;
+        resolve();
+        await dataPlane.run(now, out);
+      }, { waitMs: 0 });
+      service.track(run.catch((e: unknown) => {
+        if (streaming) return;
+        reject((e as DataportError).code === 'DP_ERR_BUSY' ? new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read') : e);
+      }));
+    });
     return reply.type('application/vnd.apache.arrow.stream').header('x-dataport-plan-hash', t.planHash).send(out);
   });
 

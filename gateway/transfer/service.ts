@@ -26,6 +26,10 @@ export const ARROW_STREAM_ENDPOINT = `${DATAPORT_NS}ArrowStream`;
 /** DSP `format` values this gateway serves. */
 export const FORMATS = { pull: 'dataport:ArrowStream-PULL', push: 'dataport:ArrowStream-PUSH' } as const;
 const TOKEN_PURPOSE = 'transfer-token';
+/** How long a transfer request waits for a VERIFIED negotiation's FINALIZED to be acknowledged. */
+const FINALIZE_GRACE_MS = 3000;
+/** Tries at a drive lease someone else holds (25 ms, doubling) before leaving it to `resume`. */
+const DRIVE_RETRIES = 6;
 
 export interface TransferToken {
   transfer: string;
@@ -49,12 +53,36 @@ export interface TransferServiceOptions {
 
 export class TransferService {
   private readonly o: Required<Omit<TransferServiceOptions, 'tokenTtlMs'>> & { tokenTtlMs: number };
+  readonly state: ControlPlane;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Live data streams by providerPid, so suspension and termination can stop them between batches. */
   readonly streams = new Map<string, { stop: (why: { code: string; reason: string }) => void }>();
 
   constructor(opts: TransferServiceOptions) {
     this.o = { tokenTtlMs: 5 * 60_000, ...opts };
+    this.state = opts.state;
+    // A suspension or termination taken by another replica stops the stream this one runs.
+    opts.state.watch((e) => {
+      if (e.type !== 'transfer.suspended' && e.type !== 'transfer.terminated') return;
+      const body = e.body as { providerPid: string; code: string; reason: string[] };
+      const code = e.type === 'transfer.suspended' && body.code !== 'DP_ERR_STREAM_INTERRUPTED' ? 'DP_ERR_TRANSFER_SUSPENDED' : body.code;
+      this.streams.get(body.providerPid)?.stop({ code, reason: e.type === 'transfer.suspended' ? 'suspended' : body.reason.join('; ') });
+    });
+  }
+
+  /** Runs `fn` alone on the transfer (on any replica), against state that includes every earlier change. */
+  locked<T>(providerPid: string, fn: () => Promise<T>): Promise<T> {
+    return this.o.state.exclusive(`transfer:${providerPid}`, fn);
+  }
+
+  /** The lease whoever starts a transfer or streams a push holds meanwhile. */
+  static driveKey(providerPid: string): string {
+    return `drive:transfer:${providerPid}`;
+  }
+
+  /** The lease a pull stream holds while the consumer reads (the consumer may fetch while the start is still being acknowledged). */
+  static pullKey(providerPid: string): string {
+    return `pull:transfer:${providerPid}`;
   }
 
   ack(t: Transfer): Record<string, unknown> {
@@ -91,6 +119,26 @@ export class TransferService {
     return n;
   }
 
+  /**
+   * The agreement's negotiation once FINALIZED. The consumer is FINALIZED when the gateway's
+   * message reaches it, the gateway when the consumer's acknowledgement comes back (possibly to
+   * another replica): a transfer request may arrive in between, so a VERIFIED negotiation is given
+   * a moment to finish.
+   */
+  private async finalized(agreementId: string, consumer: string): Promise<Negotiation> {
+    const deadline = Date.now() + FINALIZE_GRACE_MS;
+    for (;;) {
+      try {
+        return this.agreementOf(agreementId, consumer);
+      } catch (e) {
+        const pid = this.o.state.agreements.get(agreementId);
+        if (pid === undefined || this.o.state.negotiations.get(pid)?.state !== 'VERIFIED' || Date.now() > deadline) throw e;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+      await this.o.state.sync();
+    }
+  }
+
   /** Evaluates the agreement for this consumer in a transfer scope; throws DP_ERR_POLICY_DENIED. */
   evaluate(n: Negotiation, scope: PolicyScope, useCount: number): PolicyVerdict['duties'] {
     const participant = this.o.state.requireParticipant(n.consumer, 'consumer');
@@ -103,8 +151,12 @@ export class TransferService {
 
   // ---- consumer messages ---------------------------------------------------------------------
 
-  async request(consumer: string, msg: Record<string, unknown>): Promise<{ created: boolean; ack: Record<string, unknown> }> {
+  request(consumer: string, msg: Record<string, unknown>): Promise<{ created: boolean; ack: Record<string, unknown> }> {
     const consumerPid = msg.consumerPid as string;
+    return this.o.state.exclusive(`transfer-request:${consumer}:${consumerPid}`, () => this.create(consumer, consumerPid, msg));
+  }
+
+  private async create(consumer: string, consumerPid: string, msg: Record<string, unknown>): Promise<{ created: boolean; ack: Record<string, unknown> }> {
     for (const t of this.o.state.transfers.values()) {
       if (t.consumer === consumer && t.consumerPid === consumerPid) return { created: false, ack: this.ack(t) }; // idempotent
     }
@@ -113,7 +165,7 @@ export class TransferService {
     const pushEndpoint = (msg.dataAddress as { endpoint?: string } | undefined)?.endpoint;
     if (mode === 'push' && !/^https?:\/\//.test(pushEndpoint ?? '')) throw new DataportError('DP_ERR_BAD_REQUEST', 'a push transfer needs dataAddress.endpoint, an http(s) URL');
     if (typeof msg.callbackAddress !== 'string' || !/^https?:\/\//.test(msg.callbackAddress)) throw new DataportError('DP_ERR_BAD_REQUEST', 'callbackAddress must be an http(s) URL');
-    const n = this.agreementOf(msg.agreementId as string, consumer);
+    const n = await this.finalized(msg.agreementId as string, consumer);
     let duties: PolicyVerdict['duties'];
     try {
       duties = this.evaluate(n, 'transfer', this.useCount(n.agreement!['@id']));
@@ -135,7 +187,7 @@ export class TransferService {
       },
     });
     const t = this.o.state.transfers.get(providerPid)!;
-    this.spawn(() => this.start(t));
+    this.drive(providerPid);
     return { created: true, ack: this.ack(t) };
   }
 
@@ -153,12 +205,51 @@ export class TransferService {
       };
     }
     const res = await this.o.peers.post(t.callbackAddress, `transfers/${t.consumerPid}/start`, message);
-    if (res.status < 200 || res.status >= 300) {
-      await this.terminate(t, 'gateway', 'DP_ERR_DELIVERY_FAILED', [`TransferStartMessage: consumer answered ${res.status}`], false);
-      return;
-    }
-    await this.commit({ type: 'transfer.started', body: { providerPid: t.providerPid } });
-    if (t.mode === 'push') this.spawn(() => this.push(t));
+    await this.locked(t.providerPid, async () => {
+      if (isTransferTerminal(t.state)) return; // ended meanwhile, through another replica
+      if (res.status < 200 || res.status >= 300) {
+        await this.terminate(t, 'gateway', 'DP_ERR_DELIVERY_FAILED', [`TransferStartMessage: consumer answered ${res.status}`], false);
+        return;
+      }
+      await this.commit({ type: 'transfer.started', body: { providerPid: t.providerPid } });
+    });
+  }
+
+  /** The step the gateway owes a transfer in its state, if any: start it, or stream a push. */
+  private owed(t: Transfer): (() => Promise<void>) | undefined {
+    if (t.state === 'REQUESTED') return () => this.start(t);
+    if (t.state === 'STARTED' && t.mode === 'push') return () => this.push(t);
+    return undefined;
+  }
+
+  /**
+   * Does what the gateway owes the transfer (`first`, then whatever its new state owes), holding
+   * its drive lease so that no other replica starts or streams it at the same time. A replica that
+   * dies holding the lease loses it when it expires; `resume` on another replica takes over (a
+   * push then continues from the last batch the ledger records as sent).
+   */
+  drive(providerPid: string, first?: (t: Transfer) => Promise<void>, attempt = 0): void {
+    if (this.o.state.leases.holds(TransferService.driveKey(providerPid))) return;
+    this.spawn(async () => {
+      try {
+        await this.o.state.exclusive(TransferService.driveKey(providerPid), async () => {
+          let step = first && (() => first(this.o.state.transfers.get(providerPid)!));
+          for (let mark = ''; ;) {
+            const t = this.o.state.transfers.get(providerPid);
+            step ??= t && this.owed(t);
+            const now = t ? `${t.state}:${t.batchesOut}:${t.updatedAt}` : '';
+            if (!step || now === mark) return;
+            mark = now;
+            await step();
+            step = undefined;
+            await this.o.state.sync();
+          }
+        }, { waitMs: 0 });
+      } catch (e) {
+        if ((e as DataportError).code !== 'DP_ERR_BUSY') throw e;
+        if (attempt < DRIVE_RETRIES) setTimeout(() => this.drive(providerPid, first, attempt + 1), 25 << attempt).unref();
+      }
+    });
   }
 
   /** Push mode runs the data plane towards the consumer's endpoint (set by the data plane module). */
@@ -166,7 +257,11 @@ export class TransferService {
     throw new DataportError('DP_ERR_BAD_REQUEST', 'push is not wired');
   };
 
-  async message(party: Party, did: string, providerPid: string, kind: TransferMessageKind, msg: Record<string, unknown>): Promise<Transfer> {
+  message(party: Party, did: string, providerPid: string, kind: TransferMessageKind, msg: Record<string, unknown>): Promise<Transfer> {
+    return this.locked(providerPid, () => this.handle(party, did, providerPid, kind, msg));
+  }
+
+  private async handle(party: Party, did: string, providerPid: string, kind: TransferMessageKind, msg: Record<string, unknown>): Promise<Transfer> {
     const t = this.find(providerPid, did);
     if ((party === 'consumer' && t.consumer !== did) || (party === 'provider' && t.provider !== did)) throw new DataportError('DP_ERR_NOT_FOUND', `transfer process ${providerPid}`);
     const code = String(msg.code ?? kind);
@@ -174,7 +269,7 @@ export class TransferService {
     if (kind === 'TransferStartMessage') {
       // Resume: the consumer restarts a suspended transfer; the gateway answers with a fresh start.
       this.check(t, kind, party);
-      this.spawn(() => this.start(t));
+      this.drive(providerPid, (current) => this.start(current));
       return t;
     }
     this.check(t, kind, party);
@@ -186,7 +281,9 @@ export class TransferService {
     } else if (kind === 'TransferCompletionMessage') {
       // The consumer declares it has what it wants before the stream ended by itself: the
       // completion entry records the totals that left, and is the receipt's leaf as usual.
-      if (this.streams.has(providerPid)) throw new DataportError('DP_ERR_INVALID_TRANSITION', 'the stream is still running; suspend or terminate it first');
+      if (this.streams.has(providerPid) || (this.o.state.leases.shared && await this.o.state.leases.holder(TransferService.pullKey(providerPid)))) {
+        throw new DataportError('DP_ERR_INVALID_TRANSITION', 'the stream is still running; suspend or terminate it first');
+      }
       await this.commit({
         type: 'transfer.completed',
         body: { providerPid, batches: t.batchesOut, rowsIn: t.rowsIn, rowsOut: t.rowsOut, bytes: t.bytesOut, planHash: t.planHash, report: null },
@@ -195,7 +292,11 @@ export class TransferService {
     return t;
   }
 
-  async terminate(t: Transfer, by: Party | 'gateway', code: string, reason: string[], notifyConsumer = true): Promise<void> {
+  terminate(t: Transfer, by: Party | 'gateway', code: string, reason: string[], notifyConsumer = true): Promise<void> {
+    return this.locked(t.providerPid, () => this.end(this.o.state.transfers.get(t.providerPid) ?? t, by, code, reason, notifyConsumer));
+  }
+
+  private async end(t: Transfer, by: Party | 'gateway', code: string, reason: string[], notifyConsumer: boolean): Promise<void> {
     if (isTransferTerminal(t.state)) return;
     await this.commit({ type: 'transfer.terminated', body: { providerPid: t.providerPid, by, code, reason } });
     this.streams.get(t.providerPid)?.stop({ code, reason: reason.join('; ') });
@@ -235,16 +336,24 @@ export class TransferService {
   }
 
   spawn(work: () => Promise<unknown>): void {
-    const p = work().catch((e: unknown) => this.o.log.error({ err: e }, 'transfer step failed'));
+    const p = this.o.state.leases.detached(work).catch((e: unknown) => this.o.log.error({ err: e }, 'transfer step failed'));
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  /** After a restart: transfers that were streaming when the gateway stopped are suspended. */
+  /**
+   * After a restart, and periodically with several replicas: transfers still to be started, and
+   * push transfers no replica is streaming (continued from the last batch sent). A pull transfer
+   * waits for its consumer to fetch again.
+   */
   async resume(): Promise<void> {
-    for (const t of this.o.state.transfers.values()) {
-      if (t.state === 'REQUESTED') this.spawn(() => this.start(t));
-    }
+    for (const t of this.o.state.transfers.values()) if (this.owed(t)) this.drive(t.providerPid, undefined, DRIVE_RETRIES);
+  }
+
+  /** Work in flight (streams, deliveries), so close() waits for it. */
+  track(p: Promise<unknown>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { fromBase64 } from '../../crypto/bytes.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../crypto/merkle.js';
 import { verifyCheckpoint } from '../../crypto/checkpoint.js';
 import { tempDir, testIdentity } from '../helpers.js';
+import { fileLedger } from '../../gateway/ledger/ledger.js';
 
 async function gateway(t: Parameters<typeof tempDir>[0], dataDir = tempDir(t)) {
   const app = await buildGateway({ dataDir, port: 0, logLevel: 'silent', identity: testIdentity(3), ledger: { checkpointIntervalMs: 0 } });
@@ -88,6 +89,6 @@ t.test('close flushes the ledger: a restart finds every entry and a final checkp
   t.teardown(() => second.app.close());
   // started + 50 + stopped, then the second start
   t.equal(second.app.ledger.size, 53);
-  t.equal(second.app.ledger.get(51).type, 'gateway.stopped');
-  t.equal(second.app.ledger.get(52).type, 'gateway.started');
+  t.equal(fileLedger(second.app.ledger).get(51).type, 'gateway.stopped');
+  t.equal(fileLedger(second.app.ledger).get(52).type, 'gateway.started');
 });

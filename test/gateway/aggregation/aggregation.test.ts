@@ -15,6 +15,7 @@ import { encryptVector, generateAnalystKeys } from '../../../crypto/he/index.js'
 import { buildGateway } from '../../../gateway/server.js';
 import { AGGREGATION_PROPERTY, type AggregationQuery } from '../../../policies/aggregation/terms.js';
 import { hospitalProfile, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+import { fileLedger } from '../../../gateway/ledger/ledger.js';
 
 type T = Parameters<typeof tempDir>[0];
 const DATA = join(process.cwd(), '../shared/data/cdiscpilot01');
@@ -118,7 +119,7 @@ t.test('adverse events by body system and arm across three sites: the decrypted 
   t.ok(errors.some((e) => e !== 0), 'noise was added');
   t.equal(result.cells.reduce((n, c) => n + c.value, 0) - w.all.length, errors.reduce((a, b) => a + b, 0), 'the grand total is the truth plus the summed noise');
   await w.app.ledger.flush();
-  const types = [...w.app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('aggregation.'));
+  const types = [...fileLedger(w.app.ledger).replay()].map((e) => e.type).filter((x) => x.startsWith('aggregation.'));
   t.same(types, ['aggregation.opened', 'aggregation.contributed', 'aggregation.contributed', 'aggregation.contributed', 'aggregation.released']);
 
   // The serious ones only (AESER = Y): a second job, the budget's second unit of epsilon.

@@ -14,6 +14,7 @@ import { buildGateway } from '../../../gateway/server.js';
 import { gatewayWorld } from '../world.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
 import { cli, inDays, repoRoot, tempDir, testIdentity, today, until } from '../../helpers.js';
+import { fileLedger } from '../../../gateway/ledger/ledger.js';
 
 type T = Parameters<typeof tempDir>[0];
 const exporterKey = testIdentity(60);
@@ -90,7 +91,7 @@ function smallRules(t: T): string {
 }
 
 function entries(app: Awaited<ReturnType<typeof world>>['app'], type: string) {
-  return [...app.ledger.replay()].filter((e) => e.type === type) as { seq: number; body: Record<string, unknown> }[];
+  return [...fileLedger(app.ledger).replay()].filter((e) => e.type === type) as { seq: number; body: Record<string, unknown> }[];
 }
 
 t.test('a CIIO without a security assessment: the negotiation is refused, 403 with the decision, and the ledger holds it', async (t) => {

@@ -3,6 +3,7 @@ import { buildGateway } from '../../../gateway/server.js';
 import { SignedClient, GatewayError } from '../../../connectors/signed-http.js';
 import { signRequest } from '../../../crypto/http-signatures.js';
 import { dmDataset, hospitalProfile, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+import { fileLedger } from '../../../gateway/ledger/ledger.js';
 
 type T = Parameters<typeof tempDir>[0];
 
@@ -34,7 +35,7 @@ t.test('a participant registers its did:key by signing the request, and updates 
   const again = await client.send('POST', '/participants', { ...hospitalProfile, legalName: 'BUHN' });
   t.equal(again.status, 200);
   t.equal((again.body as { legalName: string }).legalName, 'BUHN');
-  const types = [...app.ledger.replay()].map((e) => e.type);
+  const types = [...fileLedger(app.ledger).replay()].map((e) => e.type);
   t.same(types.filter((x) => x.startsWith('participant.')), ['participant.registered', 'participant.updated']);
 });
 

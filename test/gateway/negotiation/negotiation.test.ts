@@ -9,6 +9,7 @@ import { validateDspMessage } from '../../../policies/dsp/validate.js';
 import { APPROVAL } from '../../../policies/negotiation/extensions.js';
 import { dmDataset, repoRoot, sponsorProfile, tempDir, testIdentity, until } from '../../helpers.js';
 import { gatewayWorld } from '../world.js';
+import { fileLedger } from '../../../gateway/ledger/ledger.js';
 
 type T = Parameters<typeof tempDir>[0];
 
@@ -61,7 +62,7 @@ t.test('automatic approval: request to FINALIZED, both signatures, agreement in 
   t.ok(checked.seq > 0);
   await until('FINALIZED on the gateway', () => (app.state.negotiations.get(result.providerPid)?.state === 'FINALIZED' ? true : undefined));
   await app.ledger.flush();
-  const types = [...app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
+  const types = [...fileLedger(app.ledger).replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
   t.same(types, ['negotiation.requested', 'negotiation.approved', 'negotiation.agreed', 'negotiation.verified', 'negotiation.finalized']);
 });
 
@@ -117,7 +118,7 @@ t.test('a provider counter-offer, accepted by the consumer, then agreed', async 
   const result = await consumer.negotiate({ datasetId: 'dm', offer: offer('dm:offer:manual', 'manual'), purpose: 'research' });
   t.equal(result.state, 'FINALIZED');
   t.same(result.agreement.permission, narrower.permission, 'the agreement holds the counter-offer terms');
-  const types = [...app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
+  const types = [...fileLedger(app.ledger).replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
   t.same(types.slice(0, 4), ['negotiation.requested', 'negotiation.offered', 'negotiation.accepted', 'negotiation.approved']);
 });
 
@@ -133,7 +134,7 @@ t.test('the consumer answers a provider counter-offer with its own (OFFERED -> R
   t.equal(result.state, 'FINALIZED');
   t.same(result.agreement.permission, consumerTerms.permission, 'the consumer\'s last terms were agreed');
   await app.ledger.flush();
-  const types = [...app.ledger.replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
+  const types = [...fileLedger(app.ledger).replay()].map((e) => e.type).filter((x) => x.startsWith('negotiation.'));
   t.same(types.slice(0, 4), ['negotiation.requested', 'negotiation.offered', 'negotiation.counter-requested', 'negotiation.approved']);
 });
 
