@@ -11,7 +11,7 @@ import { approvalMode, buildAgreement, sameTerms, verifyAgreementSignature, type
 import { PURPOSE, SIGNATURE } from '../../policies/negotiation/extensions.js';
 import { isTerminal, negotiationTransition, type NegotiationMessageKind, type Party } from '../../policies/negotiation/state-machine.js';
 import type { PeerClient } from '../peer-client.js';
-import type { ControlPlane, Dataset } from '../state/control-plane.js';
+import { ACK_GRACE_MS, type ControlPlane, type Dataset } from '../state/control-plane.js';
 import type { Negotiation, NegotiationEvent } from '../state/negotiations.js';
 import type { ComplianceService } from '../compliance/service.js';
 import { offeredAction, type PolicyCheck } from './policy-check.js';
@@ -179,7 +179,13 @@ export class NegotiationService {
   }
 
   /** ContractAgreementVerificationMessage: the consumer's signature over the agreement. */
-  verification(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+  async verification(consumer: string, providerPid: string, msg: Record<string, unknown>): Promise<void> {
+    // The consumer verifies as soon as the agreement reaches it; `agreed` is committed when its
+    // acknowledgement is back (on this replica or another), under the lock taken below.
+    await this.state.settle(() => {
+      const n = this.state.negotiations.get(providerPid);
+      return !(n && (n.state === 'REQUESTED' || n.state === 'ACCEPTED') && n.agreement);
+    }, ACK_GRACE_MS);
     return this.locked(providerPid, async () => {
       const n = this.find(providerPid, consumer, 'consumer');
       const signature = msg[SIGNATURE] as JsonSignature | undefined;

@@ -14,6 +14,14 @@ import { applyTransferEvent, type Transfer, type TransferEvent } from './transfe
 
 export type Role = 'provider' | 'consumer';
 
+/**
+ * How long a message waits for the commit of the step before it, when it may have overtaken that
+ * commit: the consumer acts on a message (an agreement, FINALIZED, a transfer start) as soon as it
+ * receives it, while the gateway commits the step once the acknowledgement is back, perhaps on
+ * another replica. Used with `ControlPlane.settle`.
+ */
+export const ACK_GRACE_MS = 3000;
+
 export interface ExporterProfile {
   /** Critical information infrastructure operator (CIIO). */
   ciio: boolean;
@@ -142,6 +150,15 @@ export class ControlPlane {
     });
     await ledger.sync();
     return state;
+  }
+
+  /** Waits up to `ms` for `ready()` to hold, syncing meanwhile (see ACK_GRACE_MS). Never inside the lease the awaited commit needs. */
+  async settle(ready: () => boolean, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!ready() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      await this.sync();
+    }
   }
 
   /** Calls `fn` with each entry applied from now on. */

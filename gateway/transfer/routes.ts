@@ -8,6 +8,7 @@ import type { TransferMessageKind } from '../../policies/transfer/state-machine.
 import { toDataportError } from '../errors-plugin.js';
 import type { DataPlane } from './data-plane.js';
 import { replyStream } from './data-plane.js';
+import { ACK_GRACE_MS } from '../state/control-plane.js';
 import { TransferService } from './service.js';
 
 type Msg = Record<string, unknown>;
@@ -61,6 +62,8 @@ export const transferRoutes: FastifyPluginAsync<{ service: TransferService; data
     await new Promise<void>((resolve, reject) => {
       let streaming = false;
       const run = service.state.exclusive(TransferService.pullKey(t.providerPid), async () => {
+        // The consumer fetches as soon as the start message reaches it, maybe before its acknowledgement is committed.
+        await service.state.settle(() => service.state.transfers.get(t.providerPid)!.state !== 'REQUESTED', ACK_GRACE_MS);
         const now = service.state.transfers.get(t.providerPid)!;
         if (now.state !== 'STARTED') throw new DataportError('DP_ERR_INVALID_TRANSITION', `the transfer is ${now.state}, not STARTED`);
         if (service.streams.has(t.providerPid)) throw new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read');

@@ -16,7 +16,7 @@ import type { Party } from '../../policies/negotiation/state-machine.js';
 import { transferTransition, isTransferTerminal, type TransferMessageKind } from '../../policies/transfer/state-machine.js';
 import type { PolicyCheck, PolicyScope, PolicyVerdict } from '../negotiation/policy-check.js';
 import type { PeerClient } from '../peer-client.js';
-import type { ControlPlane } from '../state/control-plane.js';
+import { ACK_GRACE_MS, type ControlPlane } from '../state/control-plane.js';
 import type { Negotiation } from '../state/negotiations.js';
 import type { Transfer, TransferEvent } from '../state/transfers.js';
 import type { ComplianceService } from '../compliance/service.js';
@@ -26,8 +26,6 @@ export const ARROW_STREAM_ENDPOINT = `${DATAPORT_NS}ArrowStream`;
 /** DSP `format` values this gateway serves. */
 export const FORMATS = { pull: 'dataport:ArrowStream-PULL', push: 'dataport:ArrowStream-PUSH' } as const;
 const TOKEN_PURPOSE = 'transfer-token';
-/** How long a transfer request waits for a VERIFIED negotiation's FINALIZED to be acknowledged. */
-const FINALIZE_GRACE_MS = 3000;
 /** Tries at a drive lease someone else holds (25 ms, doubling) before leaving it to `resume`. */
 const DRIVE_RETRIES = 6;
 
@@ -126,17 +124,9 @@ export class TransferService {
    * a moment to finish.
    */
   private async finalized(agreementId: string, consumer: string): Promise<Negotiation> {
-    const deadline = Date.now() + FINALIZE_GRACE_MS;
-    for (;;) {
-      try {
-        return this.agreementOf(agreementId, consumer);
-      } catch (e) {
-        const pid = this.o.state.agreements.get(agreementId);
-        if (pid === undefined || this.o.state.negotiations.get(pid)?.state !== 'VERIFIED' || Date.now() > deadline) throw e;
-      }
-      await new Promise((r) => setTimeout(r, 10));
-      await this.o.state.sync();
-    }
+    const negotiation = () => this.o.state.negotiations.get(this.o.state.agreements.get(agreementId) ?? '');
+    await this.o.state.settle(() => negotiation()?.state !== 'VERIFIED', ACK_GRACE_MS);
+    return this.agreementOf(agreementId, consumer);
   }
 
   /** Evaluates the agreement for this consumer in a transfer scope; throws DP_ERR_POLICY_DENIED. */
