@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { connectPg } from '../gateway/store/pg.js';
+import { connectPg, type PgPool } from '../gateway/store/pg.js';
 
 const cli = new URL('../bin/dataport.js', import.meta.url).pathname;
 
@@ -52,18 +52,17 @@ export async function startReplica(opts: { name: string; store?: string; keyFile
 }
 
 /** A new schema in the database at `url`: its URL (search_path set to it) and how to drop it. */
-export async function freshSchema(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshSchema(url: string): Promise<{ url: string; query: PgPool['query']; drop: () => Promise<void> }> {
   const schema = `dataport_run_${randomBytes(6).toString('hex')}`;
   const admin = await connectPg(url, { max: 1, applicationName: 'dataport harness' });
   await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
   const scoped = new URL(url);
   scoped.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: scoped.toString(),
+    query: admin.query.bind(admin) as PgPool['query'],
     drop: async () => {
-      const a = await connectPg(url, { max: 1, applicationName: 'dataport harness' });
-      await a.query(`DROP SCHEMA ${schema} CASCADE`).finally(() => a.end());
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`).finally(() => admin.end());
     },
   };
 }

@@ -6,7 +6,7 @@
 // runs in this process. On a 2-core machine the replicas, PostgreSQL and the load share two
 // cores: the figures say what the design costs, not what more machines would give.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connector } from '../connectors/connector.js';
@@ -14,7 +14,7 @@ import { generateIdentity } from '../crypto/identity.js';
 import { writeKeyFile } from '../gateway/key-file.js';
 import { startReplica, freshSchema, type Replica } from './cluster-harness.js';
 import { ledgerPgBench } from './ledger-pg.js';
-import { percentile, printTable, writeResults, type Row } from './report.js';
+import { closedLoop as loop, percentile, printTable, writeResults, type Row } from './report.js';
 
 const offer = {
   '@id': 'bench:offer', '@type': 'Offer', 'https://w3id.org/dataport/v1#approval': 'auto',
@@ -37,6 +37,34 @@ interface Setup {
   postgres: boolean;
 }
 
+/** CPU seconds used so far by the replicas, by every PostgreSQL process, and by this process (the load). */
+function cpu(replicas: Replica[]): { replicas: number; postgres: number; load: number } {
+  const tick = 100; // USER_HZ on Linux
+  const of = (pid: number | string) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return { comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')), seconds: (Number(fields[11]) + Number(fields[12])) / tick };
+    } catch {
+      return { comm: '', seconds: 0 };
+    }
+  };
+  let postgres = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const p = of(pid);
+    if (p.comm === 'postgres') postgres += p.seconds;
+  }
+  const own = process.cpuUsage();
+  return { replicas: replicas.reduce((n, r) => n + of(r.proc.pid!).seconds, 0), postgres, load: (own.user + own.system) / 1e6 };
+}
+
+/** Where the CPU went between two snapshots, as shares of the wall time (2 cores = 2.0). */
+function cpuShare(before: ReturnType<typeof cpu>, after: ReturnType<typeof cpu>, seconds: number): { replicas: number; postgres: number; load: number } {
+  return {
+    replicas: (after.replicas - before.replicas) / seconds, postgres: (after.postgres - before.postgres) / seconds, load: (after.load - before.load) / seconds,
+  };
+}
+
 interface Figures {
   setup: string;
   negotiations: number;
@@ -45,6 +73,11 @@ interface Figures {
   negotiationP99Ms: number;
   rows: number;
   rowsPerSec: number;
+  /** PostgreSQL transactions (each statement outside BEGIN is one) per negotiation. */
+  transactionsPerNegotiation?: number;
+  /** CPU in use during each phase, in cores (this machine has 2). */
+  negotiationCpu: ReturnType<typeof cpuShare>;
+  transferCpu: ReturnType<typeof cpuShare>;
 }
 
 /** The PostgreSQL to use: DATAPORT_PG_URL, or a private server .ci/postgres.sh starts. */
@@ -52,21 +85,6 @@ function postgresUrl(): string {
   if (process.env.DATAPORT_PG_URL) return process.env.DATAPORT_PG_URL;
   const script = new URL('../../.ci/postgres.sh', import.meta.url).pathname;
   return execFileSync('bash', [script], { encoding: 'utf8' }).trim();
-}
-
-async function loop(seconds: number, workers: number, once: (w: number) => Promise<void>): Promise<{ count: number; seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: workers }, async (_, w) => {
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      await once(w);
-      latencies.push(performance.now() - t0);
-    }
-  }));
-  latencies.sort((a, b) => a - b);
-  return { count: latencies.length, seconds: (performance.now() - start) / 1000, latencies };
 }
 
 async function measure(setup: Setup, url: string, opts: { seconds: number; consumers: number; pulls: number; rows: number }): Promise<Figures> {
@@ -104,12 +122,20 @@ async function measure(setup: Setup, url: string, opts: { seconds: number; consu
       await c.register({ legalName: `Sponsor ${i}`, jurisdiction: 'DE', roles: ['consumer'] });
       return c;
     }));
+    const commits = async () => schema ? Number((await schema.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.n) : 0;
+    const commits0 = await commits();
+    const cpu0 = cpu(replicas);
     const negotiations = await loop(opts.seconds, opts.consumers, (w) => clients[w]!.negotiate({ datasetId: 'trial', offer, purpose: 'research' }).then(() => undefined));
 
     // Data plane: `pulls` consumers each read the whole dataset at once, each from its replica.
+    const negotiationCpu = cpuShare(cpu0, cpu(replicas), negotiations.seconds);
+    // The statistics are sent by each backend when it goes idle, and land within about a second.
+    await new Promise((r) => setTimeout(r, 1500));
+    const transactions = (await commits()) - commits0;
     const readers = clients.slice(0, opts.pulls);
     const agreements = await Promise.all(readers.map((c) => c.negotiate({ datasetId: 'trial', offer, purpose: 'research' })));
     const started = performance.now();
+    const cpu1 = cpu(replicas);
     const got = await Promise.all(readers.map(async (c, i) => {
       const { batches, completed } = await c.transfers.pull(agreements[i]!.agreement['@id']);
       let n = 0;
@@ -119,7 +145,9 @@ async function measure(setup: Setup, url: string, opts: { seconds: number; consu
     }));
     const rows = got.reduce((a, b) => a + b, 0);
     const seconds = (performance.now() - started) / 1000;
+    const transferCpu = cpuShare(cpu1, cpu(replicas), seconds);
     return {
+      negotiationCpu, transferCpu, ...(schema && { transactionsPerNegotiation: transactions / negotiations.count }),
       setup: setup.name, negotiations: negotiations.count, negotiationsPerSec: negotiations.count / negotiations.seconds,
       negotiationP50Ms: percentile(negotiations.latencies, 50), negotiationP99Ms: percentile(negotiations.latencies, 99), rows, rowsPerSec: rows / seconds,
     };
@@ -154,6 +182,10 @@ export async function run(args: string[]): Promise<void> {
   printTable(`Negotiations (${opts.consumers} concurrent consumers, ${opts.seconds} s) and pull transfers (${opts.pulls} x ${opts.rows.toLocaleString('en-US')} rows, individuals counted)`, figures.map((f): Row => ({
     setup: f.setup, 'negotiations/s': f.negotiationsPerSec, 'vs files': f.negotiationsPerSec / base.negotiationsPerSec, 'p50 ms': f.negotiationP50Ms, 'p99 ms': f.negotiationP99Ms,
     'rows/s': f.rowsPerSec, 'rows vs files': f.rowsPerSec / base.rowsPerSec,
+  })));
+  const cores = (c: Figures['negotiationCpu']) => `${c.replicas.toFixed(2)} / ${c.postgres.toFixed(2)} / ${c.load.toFixed(2)}`;
+  printTable('CPU in use (cores: replicas / PostgreSQL / load generator; the machine has 2)', figures.map((f): Row => ({
+    setup: f.setup, negotiating: cores(f.negotiationCpu), transferring: cores(f.transferCpu), 'pg transactions per negotiation': f.transactionsPerNegotiation ?? '-',
   })));
   const two = figures[2]!;
   const one = figures[1]!;

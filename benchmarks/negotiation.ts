@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { generateIdentity } from '../crypto/identity.js';
 import { Connector } from '../connectors/connector.js';
 import { SignedClient } from '../connectors/signed-http.js';
-import { percentile, printTable, writeResults, type Row } from './report.js';
+import { closedLoop as loop, percentile, printTable, writeResults, type Row } from './report.js';
 
 const EXCHANGES_PER_NEGOTIATION = 6;
 
@@ -34,21 +34,6 @@ const offer = {
   '@id': 'bench:offer', '@type': 'Offer', 'https://w3id.org/dataport/v1#approval': 'auto',
   permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }] }],
 };
-
-async function loop(seconds: number, workers: number, once: (w: number) => Promise<void>): Promise<{ count: number; seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: workers }, async (_, w) => {
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      await once(w);
-      latencies.push(performance.now() - t0);
-    }
-  }));
-  latencies.sort((a, b) => a - b);
-  return { count: latencies.length, seconds: (performance.now() - start) / 1000, latencies };
-}
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');

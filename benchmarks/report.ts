@@ -34,3 +34,19 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/** `workers` closed loops calling `once` for `seconds`: how many calls completed, and their latencies (ms, sorted). */
+export async function closedLoop(seconds: number, workers: number, once: (w: number) => Promise<void>): Promise<{ count: number; seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      await once(w);
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, seconds: (performance.now() - start) / 1000, latencies };
+}

@@ -7,9 +7,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CompactRange, consistencyProof, inclusionProof, type TreeHasher } from '../../crypto/merkle.js';
+import { CompactRange, type TreeHasher } from '../../crypto/merkle.js';
 import { DataportError } from '../../crypto/errors.js';
-import { signCheckpoint, verifierKey, parseCheckpoint, openNote } from '../../crypto/checkpoint.js';
+import { verifierKey, parseCheckpoint, openNote } from '../../crypto/checkpoint.js';
 import type { Identity } from '../../crypto/identity.js';
 import { nativeTreeHasher } from '../hash.js';
 import {
@@ -18,6 +18,7 @@ import {
 } from './format.js';
 import { listSegments, readRecords, scanSegments, type SegmentInfo } from './scan.js';
 import { TreeStore } from './tree-store.js';
+import { SignedTree, type SignedCheckpoint } from './signed-tree.js';
 import type { LedgerStore } from '../store/types.js';
 
 const writeAsync = promisify(write);
@@ -78,22 +79,17 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export interface SignedCheckpoint {
-  size: number;
-  rootHash: Uint8Array;
-  note: string;
-}
+export type { SignedCheckpoint } from './signed-tree.js';
 
 export const DEFAULT_ORIGIN = 'dataport.local/ledger';
 
-export class Ledger implements LedgerStore {
+export class Ledger extends SignedTree implements LedgerStore {
   readonly dir: string;
   readonly meta: LedgerMeta;
   readonly recovery: RecoveryReport;
-  private readonly signer: Identity;
-  private readonly hasher: TreeHasher = nativeTreeHasher;
+  protected readonly signer: Identity;
   private readonly opts: Required<Omit<LedgerOptions, 'signer' | 'origin'>>;
-  private readonly tree: TreeStore;
+  protected readonly tree: TreeStore;
   private readonly index: number; // fd of index.bin: u64 (segment number << 32 | offset) per entry
   private readonly checkpointLog: number;
   private segments: SegmentInfo[];
@@ -108,8 +104,6 @@ export class Ledger implements LedgerStore {
   private closed = false;
   private failure: unknown;
   private idle: (() => void)[] = [];
-  private latest: SignedCheckpoint | undefined;
-  private signedAt = 0;
   private checkpointTimer: NodeJS.Timeout | undefined;
   /** Entries acknowledged durable; everything the API serves is below this. */
   size: number;
@@ -121,6 +115,7 @@ export class Ledger implements LedgerStore {
     tree: TreeStore; index: number; checkpointLog: number; segments: SegmentInfo[]; segFd: number; segPos: number;
     size: number; lastLeaf: Uint8Array; latest: SignedCheckpoint | undefined; recovery: RecoveryReport;
   }) {
+    super();
     this.dir = dir;
     this.meta = meta;
     this.signer = opts.signer;
@@ -460,53 +455,10 @@ export class Ledger implements LedgerStore {
     return { ...entry, leafHash, raw: payload };
   }
 
-  root(size = this.size): Uint8Array {
-    this.checkSize('root', size);
-    return this.tree.root(size);
-  }
-
-  inclusionProof(seq: number, size = this.size): Uint8Array[] {
-    this.checkSize('inclusion proof', size);
-    return inclusionProof(this.tree, seq, size, this.hasher);
-  }
-
-  consistencyProof(size1: number, size2 = this.size): Uint8Array[] {
-    this.checkSize('consistency proof', size2);
-    return consistencyProof(this.tree, size1, size2, this.hasher);
-  }
-
-  private checkSize(what: string, size: number): void {
-    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
-      throw new DataportError('DP_ERR_PROOF_RANGE', `${what}: tree size ${size} is beyond the ledger's size ${this.size}`);
-    }
-  }
-
-  /** The signed checkpoint of the current size, signing (and logging) a new one when it grew. */
-  checkpoint(): SignedCheckpoint {
-    if (this.latest && this.latest.size === this.size) return this.latest;
-    return this.signCheckpoint();
-  }
-
-  /**
-   * A signed checkpoint for readers who do not need the very newest size (public routes, the
-   * dashboard): a new one is signed at most once per `minIntervalMs`, so callers cannot make the
-   * gateway sign and sync on every request.
-   */
-  recentCheckpoint(minIntervalMs = 1000): SignedCheckpoint {
-    if (this.latest && (this.latest.size === this.size || Date.now() - this.signedAt < minIntervalMs)) return this.latest;
-    return this.signCheckpoint();
-  }
-
-  private signCheckpoint(): SignedCheckpoint {
-    const size = this.size;
-    const rootHash = this.tree.root(size);
-    const note = signCheckpoint({ origin: this.meta.origin, size, rootHash, extensions: [] }, { name: this.meta.origin, secretKey: this.signer.secretKey });
-    const record = frameRecords([Buffer.from(note, 'utf8')]);
-    writeAll(this.checkpointLog, record);
+  /** Appends the note to `checkpoints.log` and syncs it. */
+  protected storeCheckpoint(cp: SignedCheckpoint): void {
+    writeAll(this.checkpointLog, frameRecords([Buffer.from(cp.note, 'utf8')]));
     fdatasyncSync(this.checkpointLog);
-    this.latest = { size, rootHash, note };
-    this.signedAt = Date.now();
-    return this.latest;
   }
 
   /** Flushes pending appends, signs a final checkpoint and closes the files. */

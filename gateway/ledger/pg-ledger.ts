@@ -9,14 +9,15 @@
 // a verified prefix of the shared ledger (`size`, an in-memory tree, its followers) and catches up
 // with `sync()`: at once after its own commits, on a NOTIFY from another replica, and every second.
 import type pg from 'pg';
-import { consistencyProof, inclusionProof, type TreeHasher } from '../../crypto/merkle.js';
+import type { TreeHasher } from '../../crypto/merkle.js';
 import { DataportError } from '../../crypto/errors.js';
-import { openNote, parseCheckpoint, signCheckpoint, verifierKey } from '../../crypto/checkpoint.js';
+import { openNote, parseCheckpoint, verifierKey } from '../../crypto/checkpoint.js';
 import type { Identity } from '../../crypto/identity.js';
 import { nativeTreeHasher } from '../hash.js';
 import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_HEADER_SIZE, ZERO_HASH, type JsonValue, type LedgerEntry } from './format.js';
 import { DEFAULT_ORIGIN, type AppendResult, type LedgerMeta, type RecoveryReport, type SignedCheckpoint, type StoredEntry } from './ledger.js';
 import { MemoryTree } from './memory-tree.js';
+import { SignedTree } from './signed-tree.js';
 import { redact, type PgClient, type PgPool } from '../store/pg.js';
 import type { LedgerStore } from '../store/types.js';
 
@@ -94,7 +95,7 @@ export function checkStoredEntry(seq: number, prev: Uint8Array, payload: Buffer,
   return { leaf };
 }
 
-export class PgLedger implements LedgerStore {
+export class PgLedger extends SignedTree implements LedgerStore {
   readonly meta: LedgerMeta;
   readonly recovery: RecoveryReport = { notes: [], tornEntriesCut: 0, treeRebuilt: true };
   readonly location: string;
@@ -102,10 +103,9 @@ export class PgLedger implements LedgerStore {
   size: number;
   onCommit: ((entries: number, millis: number) => void) | undefined;
   private readonly pool: PgPool;
-  private readonly signer: Identity;
-  private readonly hasher: TreeHasher = nativeTreeHasher;
+  protected readonly signer: Identity;
   private readonly opts: { checkpointIntervalMs: number; maxGroup: number; now: () => Date };
-  private readonly tree: MemoryTree;
+  protected readonly tree: MemoryTree;
   private lastLeaf: Uint8Array;
   /** Entries handed to the followers: below `size` only until the first catch-up replays them. */
   private delivered: number;
@@ -126,8 +126,6 @@ export class PgLedger implements LedgerStore {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private failure: unknown;
-  private latest: SignedCheckpoint | undefined;
-  private signedAt = 0;
   private checkpointWrites: Promise<void> = Promise.resolve();
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
   private readonly pollTimer: NodeJS.Timeout;
@@ -136,6 +134,7 @@ export class PgLedger implements LedgerStore {
   private lastTime = { ms: Number.NaN, iso: '' };
 
   private constructor(pool: PgPool, opts: PgLedgerOptions, meta: LedgerMeta, state: { tree: MemoryTree; lastLeaf: Uint8Array; latest: SignedCheckpoint | undefined }) {
+    super();
     this.pool = pool;
     this.meta = meta;
     this.signer = opts.signer;
@@ -551,53 +550,16 @@ export class PgLedger implements LedgerStore {
     return { ...entry, leafHash, raw: row.payload };
   }
 
-  root(size = this.size): Uint8Array {
-    this.checkSize('root', size);
-    return this.tree.root(size);
-  }
-
-  inclusionProof(seq: number, size = this.size): Uint8Array[] {
-    this.checkSize('inclusion proof', size);
-    return inclusionProof(this.tree, seq, size, this.hasher);
-  }
-
-  consistencyProof(size1: number, size2 = this.size): Uint8Array[] {
-    this.checkSize('consistency proof', size2);
-    return consistencyProof(this.tree, size1, size2, this.hasher);
-  }
-
-  private checkSize(what: string, size: number): void {
-    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
-      throw new DataportError('DP_ERR_PROOF_RANGE', `${what}: tree size ${size} is beyond the ledger's size ${this.size}`);
-    }
-  }
-
-  /** The signed checkpoint of this process's size, signing (and storing) a new one when it grew. */
-  checkpoint(): SignedCheckpoint {
-    if (this.latest && this.latest.size === this.size) return this.latest;
-    return this.signCheckpoint();
-  }
-
-  /** As Ledger.recentCheckpoint: a new one is signed at most once per `minIntervalMs`. */
-  recentCheckpoint(minIntervalMs = 1000): SignedCheckpoint {
-    if (this.latest && (this.latest.size === this.size || Date.now() - this.signedAt < minIntervalMs)) return this.latest;
-    return this.signCheckpoint();
-  }
-
-  private signCheckpoint(): SignedCheckpoint {
-    const size = this.size;
-    const rootHash = this.tree.root(size);
-    const note = signCheckpoint({ origin: this.meta.origin, size, rootHash, extensions: [] }, { name: this.meta.origin, secretKey: this.signer.secretKey });
-    this.latest = { size, rootHash, note };
-    this.signedAt = Date.now();
-    // The checkpoint is returned at once and stored in the background (replicas signing the same
-    // size sign the same bytes: Ed25519 is deterministic); close() waits for the stores.
+  /**
+   * Stores the checkpoint in the background (replicas signing the same size sign the same bytes:
+   * Ed25519 is deterministic); close() waits for the stores.
+   */
+  protected storeCheckpoint(cp: SignedCheckpoint): void {
     const stored = this.pool.query(
       'INSERT INTO dataport_ledger_checkpoints (size, root_hash, note) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING',
-      [size, Buffer.from(rootHash), note],
+      [cp.size, Buffer.from(cp.rootHash), cp.note],
     ).then(() => undefined, () => undefined);
     this.checkpointWrites = Promise.all([this.checkpointWrites, stored]).then(() => undefined);
-    return this.latest;
   }
 
   /** Resolves when every append made so far has resolved or failed. */

@@ -5,26 +5,20 @@
 // and `Ledger.open` rebuilds the tree from them when the files do not match.
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { HASH_SIZE, subtreeHash, type NodeSource, type TreeHasher } from '../../crypto/merkle.js';
+import { HASH_SIZE, type TreeHasher } from '../../crypto/merkle.js';
 import { DataportError } from '../../crypto/errors.js';
+import { LevelTree } from './level-tree.js';
 
 const MAX_LEVELS = 54;
 
-export class TreeStore implements NodeSource {
+export class TreeStore extends LevelTree {
   readonly dir: string;
-  private readonly hasher: TreeHasher;
   private readonly fds: number[] = [];
-  /** Right edge of the tree: the root of each complete subtree not yet paired (compact range). */
-  private readonly edge: { level: number; hash: Uint8Array }[] = [];
   private pending: Buffer[][] = [];
-  private rootCache: { size: number; root: Uint8Array } | undefined;
-  size = 0;
-  /** Node reads served from the level files (what a proof costs in I/O). */
-  reads = 0;
 
   constructor(dir: string, hasher: TreeHasher) {
+    super(hasher);
     this.dir = dir;
-    this.hasher = hasher;
     mkdirSync(dir, { recursive: true });
   }
 
@@ -79,22 +73,8 @@ export class TreeStore implements NodeSource {
     this.rootCache = undefined;
   }
 
-  /** Adds a leaf; its new nodes are held until `flush` writes them. */
-  append(leaf: Uint8Array): void {
-    this.push(0, leaf);
-    let node = leaf;
-    let level = 0;
-    // Pair with the right edge while the top of the edge is a subtree of the same height.
-    while (this.edge.length > 0 && this.edge[this.edge.length - 1]!.level === level) {
-      node = this.hasher.nodeHash(this.edge.pop()!.hash, node);
-      level++;
-      this.push(level, node);
-    }
-    this.edge.push({ level, hash: node });
-    this.size++;
-  }
-
-  private push(level: number, hash: Uint8Array): void {
+  /** Held until `flush` writes it. */
+  protected push(level: number, hash: Uint8Array): void {
     (this.pending[level] ??= []).push(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength));
   }
 
@@ -127,20 +107,6 @@ export class TreeStore implements NodeSource {
       throw new DataportError('DP_ERR_LEDGER_CORRUPT', `tree level ${level} has no node ${index}`);
     }
     return buf;
-  }
-
-  /** MTH of the first `size` leaves. */
-  root(size = this.size): Uint8Array {
-    if (size === this.size) {
-      if (this.rootCache?.size === size) return this.rootCache.root;
-      let root: Uint8Array = this.hasher.emptyRoot;
-      for (let i = this.edge.length - 1; i >= 0; i--) {
-        root = i === this.edge.length - 1 ? this.edge[i]!.hash : this.hasher.nodeHash(this.edge[i]!.hash, root);
-      }
-      this.rootCache = { size, root };
-      return root;
-    }
-    return subtreeHash(this, 0, size, this.hasher);
   }
 
   close(): void {

@@ -8,7 +8,7 @@ import { nativeTreeHasher } from '../hash.js';
 import { ZERO_HASH } from './format.js';
 import { checkStoredEntry } from './pg-ledger.js';
 import { connectPg, redact, type PgClient, type PgPool } from '../store/pg.js';
-import { CheckpointRoots, openCheckpoint, resolveKey, type NoteCheckpoint, type VerifyOptions, type VerifyReport } from './verify.js';
+import { CheckpointRoots, openCheckpoint, verification, type NoteCheckpoint, type VerifyOptions, type VerifyReport } from './verify.js';
 
 const PAGE = 10_000;
 
@@ -35,13 +35,7 @@ async function verifySnapshot(client: PgClient, where: string, opts: VerifyOptio
   const head = (await client.query<{ origin: string; did: string; size: string; last_leaf: Buffer }>(
     'SELECT origin, did, size, last_leaf FROM dataport_ledger_head WHERE id = 1')).rows[0];
   if (!head) throw new DataportError('DP_ERR_NOT_FOUND', `no ledger in ${where} (the head row is missing)`);
-  const publicKey = resolveKey(opts.key ?? head.did);
-  const warnings: string[] = [];
-  if (!opts.key) warnings.push('checkpoint signatures checked against the key the ledger names itself; pass --key to pin it');
-  const fail = (bad: VerifyReport['bad'] & {}, size = 0): VerifyReport => ({
-    ok: false, size, rootHash: '', checkpoints: 0, keyPinned: !!opts.key, warnings, bad,
-    summary: `FAILED: ${bad.seq !== undefined ? `entry ${bad.seq}` : `checkpoint #${bad.checkpoint}`}: ${bad.reason}`,
-  });
+  const { publicKey, warnings, fail } = verification(head.did, opts);
 
   // 1. Every checkpoint must carry a valid signature by the key, and its row what its note says.
   const checkpoints: NoteCheckpoint[] = [];

@@ -85,18 +85,26 @@ export class CheckpointRoots {
   }
 }
 
-export function verifyLedger(dir: string, opts: VerifyOptions = {}): VerifyReport {
-  const metaPath = join(dir, 'ledger.json');
-  if (!existsSync(metaPath)) throw new DataportError('DP_ERR_NOT_FOUND', `no ledger at ${dir} (${metaPath} is missing)`);
-  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as LedgerMeta;
-  const publicKey = resolveKey(opts.key ?? meta.did);
+/**
+ * What every verification starts from: the key checkpoints must be signed by (pinned, or the one
+ * the ledger names itself, with a warning), and how a failed one is reported.
+ */
+export function verification(did: string, opts: VerifyOptions): { publicKey: Uint8Array; warnings: string[]; fail: (bad: VerifyReport['bad'] & {}, size?: number) => VerifyReport } {
+  const publicKey = resolveKey(opts.key ?? did);
   const warnings: string[] = [];
   if (!opts.key) warnings.push('checkpoint signatures checked against the key the ledger names itself; pass --key to pin it');
-
   const fail = (bad: VerifyReport['bad'] & {}, size = 0): VerifyReport => ({
     ok: false, size, rootHash: '', checkpoints: 0, keyPinned: !!opts.key, warnings, bad,
     summary: `FAILED: ${bad.seq !== undefined ? `entry ${bad.seq}` : `checkpoint #${bad.checkpoint}`}: ${bad.reason}`,
   });
+  return { publicKey, warnings, fail };
+}
+
+export function verifyLedger(dir: string, opts: VerifyOptions = {}): VerifyReport {
+  const metaPath = join(dir, 'ledger.json');
+  if (!existsSync(metaPath)) throw new DataportError('DP_ERR_NOT_FOUND', `no ledger at ${dir} (${metaPath} is missing)`);
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as LedgerMeta;
+  const { publicKey, warnings, fail } = verification(meta.did, opts);
 
   // 1. Every checkpoint must carry a valid signature by the key.
   const checkpoints: NoteCheckpoint[] = [];
