@@ -73,6 +73,8 @@ export interface VerifiedSignature {
   label: string;
   created: number;
   components: string[];
+  /** The signature's nonce, when it has one (a gateway with replicas checks it against the shared store too). */
+  nonce?: string;
 }
 
 
@@ -296,7 +298,7 @@ export function verifyRequest(req: HttpRequestLike, opts: VerifyOptions = {}): V
   if (nonce !== undefined && opts.nonces !== undefined && !opts.nonces.checkAndRemember(keyid, nonce, created, now)) {
     throw new DataportError('DP_ERR_SIGNATURE_REPLAYED', `nonce ${quote(nonce)} of keyid ${quote(keyid)} was already used`);
   }
-  return { keyid, label, created, components };
+  return { keyid, label, created, components, ...(nonce !== undefined && { nonce }) };
 }
 
 interface ReceivedSignature {

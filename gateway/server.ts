@@ -123,7 +123,7 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
 
   installErrorHandling(app);
   await registerOpenApi(app);
-  await app.register(signedRequests, { maxSkewSeconds: config.maxSkewSeconds, publicUrl: config.publicUrl });
+  await app.register(signedRequests, { maxSkewSeconds: config.maxSkewSeconds, publicUrl: config.publicUrl, ...(store.nonces && { shared: store.nonces }) });
   await app.register(metricsRoutes, { metrics });
   await app.register(dashboardRoutes, { metrics, state, ledger });
   await app.register(healthRoutes, { ledger, isShuttingDown: () => shuttingDown });

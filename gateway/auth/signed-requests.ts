@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DataportError } from '../../crypto/errors.js';
 import { NonceStore, verifyRequest } from '../../crypto/http-signatures.js';
+import type { NonceLedger } from '../store/types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +26,8 @@ export interface SignedRequestOptions {
   /** The gateway's externally visible base URL, when behind a proxy that rewrites Host. */
   publicUrl?: string;
   now?: () => number;
+  /** With replicas: the nonces every replica has seen, so a request replayed to another is refused too. */
+  shared?: NonceLedger;
 }
 
 const JSON_TYPES = ['application/json', 'application/ld+json'];
@@ -52,6 +55,9 @@ async function plugin(app: FastifyInstance, opts: SignedRequestOptions): Promise
       { method: request.method, url: targetUri(request, opts.publicUrl), headers: request.headers, body: request.rawBody },
       { nonces, maxSkewSeconds: opts.maxSkewSeconds, now: opts.now?.() },
     );
+    if (opts.shared && verified.nonce !== undefined && !(await opts.shared.remember(verified.keyid, verified.nonce, verified.created))) {
+      throw new DataportError('DP_ERR_SIGNATURE_REPLAYED', `nonce ${JSON.stringify(verified.nonce)} of keyid ${JSON.stringify(verified.keyid)} was already used (at another replica)`);
+    }
     request.signer = verified.keyid;
   });
 }

@@ -225,6 +225,7 @@ export class ControlPlane {
    * the file ledger it is applied at once, in the same step as the append).
    */
   async commit(event: Event): Promise<number> {
+    this.leases.assertHeld();
     const { seq } = await this.ledger.append(event.type, event.body);
     return seq;
   }

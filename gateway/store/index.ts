@@ -11,10 +11,11 @@ import { FileBlobStore } from './file-blobs.js';
 import { Leases } from './leases.js';
 import { connectPg, migrate, redact } from './pg.js';
 import { PgBlobStore } from './pg-blobs.js';
+import { PgNonces } from './pg-nonces.js';
 import { PgSubjectCounts } from './pg-subjects.js';
 import type { Store } from './types.js';
 
-export type { Store, LedgerStore, SubjectCounts, SubjectBook, BlobStore } from './types.js';
+export type { Store, LedgerStore, SubjectCounts, SubjectBook, BlobStore, NonceLedger } from './types.js';
 export { Leases } from './leases.js';
 
 export async function openStore(config: GatewayConfig, identity: Identity): Promise<Store> {
@@ -42,10 +43,12 @@ export async function openStore(config: GatewayConfig, identity: Identity): Prom
       `INSERT INTO dataport_replicas (id, address) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, started_at = now(), seen_at = now()`,
       [replica, config.publicUrl ?? null],
     );
+    const nonces = new PgNonces(pool, config.maxSkewSeconds * 2);
     return {
-      kind: 'postgres', ledger, subjects: new PgSubjectCounts(pool), blobs: new PgBlobStore(pool), leases,
+      kind: 'postgres', ledger, subjects: new PgSubjectCounts(pool), blobs: new PgBlobStore(pool), leases, nonces,
       close: async () => {
         leases.close();
+        nonces.close();
         await ledger.close();
         await pool.query('UPDATE dataport_replicas SET seen_at = now() WHERE id = $1', [replica]).catch(() => undefined);
         await pool.end();

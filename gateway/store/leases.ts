@@ -20,6 +20,7 @@ export class Leases {
   private readonly pool: PgPool | undefined;
   private readonly local = new Map<string, Promise<void>>();
   private readonly held = new Map<string, NodeJS.Timeout>();
+  private readonly lost = new Set<string>();
   private closed = false;
   /** The keys the current async context holds: `exclusive` is re-entrant within one piece of work. */
   private readonly holding = new AsyncLocalStorage<ReadonlySet<string>>();
@@ -56,7 +57,11 @@ export class Leases {
         if (Date.now() + delay > deadline || this.closed) throw new DataportError('DP_ERR_BUSY', `${key} is leased by another replica`);
         await sleep(delay);
       }
-      const renew = setInterval(() => void this.tryAcquire(key, ttl).catch(() => undefined), Math.max(ttl / 3, 50));
+      // A renewal that finds the lease taken (this replica stalled past its life) marks it lost:
+      // nothing more is committed under it (see assertHeld).
+      const renew = setInterval(() => void this.tryAcquire(key, ttl).then((ok) => {
+        if (!ok) this.lost.add(key);
+      }, () => undefined), Math.max(ttl / 3, 50));
       renew.unref();
       this.held.set(key, renew);
       try {
@@ -64,10 +69,21 @@ export class Leases {
       } finally {
         clearInterval(renew);
         this.held.delete(key);
+        this.lost.delete(key);
         await this.release(key).catch(() => undefined);
       }
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Throws DP_ERR_BUSY when a lease the current piece of work holds was found taken by another
+   * replica at its last renewal: the work must not commit anything more.
+   */
+  assertHeld(): void {
+    for (const key of this.holding.getStore() ?? []) {
+      if (this.lost.has(key)) throw new DataportError('DP_ERR_BUSY', `the lease on ${key} expired and another replica took it over`);
     }
   }
 

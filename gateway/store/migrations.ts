@@ -86,4 +86,18 @@ export const MIGRATIONS: Migration[] = [
         seen_at timestamptz NOT NULL DEFAULT now()
       );`,
   },
+  {
+    version: 5,
+    name: 'request nonces',
+    sql: `
+      -- Nonces of signed requests seen by any replica within the signature window: a request
+      -- replayed to another replica is refused as it would be by the one that first took it.
+      CREATE TABLE dataport_nonces (
+        keyid text NOT NULL,
+        nonce text NOT NULL,
+        created timestamptz NOT NULL,
+        PRIMARY KEY (keyid, nonce)
+      );
+      CREATE INDEX dataport_nonces_created ON dataport_nonces (created);`,
+  },
 ];

@@ -75,11 +75,19 @@ export interface BlobStore {
   close(): Promise<void>;
 }
 
+/** Nonces of signed requests, shared by the replicas (one process needs none: it remembers its own). */
+export interface NonceLedger {
+  /** True, and remembers it, when `keyid` has not used `nonce` before (at any replica). */
+  remember(keyid: string, nonce: string, created: number): Promise<boolean>;
+  close(): void;
+}
+
 export interface Store {
   kind: 'file' | 'postgres';
   ledger: LedgerStore;
   subjects: SubjectCounts;
   blobs: BlobStore;
   leases: Leases;
+  nonces?: NonceLedger;
   close(): Promise<void>;
 }

@@ -244,6 +244,7 @@ t.test('signRequest adds content-digest, signature-input and signature with the 
     label: 'dp',
     created: NOW,
     components: ['@method', '@target-uri', 'content-digest'],
+    nonce: 'n-1',
   });
 });
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { Connector } from '../../../connectors/connector.js';
 import { SignedClient } from '../../../connectors/signed-http.js';
+import { signRequest } from '../../../crypto/http-signatures.js';
 import { decodeEntry } from '../../../gateway/ledger/format.js';
 import { buildGateway } from '../../../gateway/server.js';
 import { DSP_CONTEXT } from '../../../policies/dsp/version.js';
@@ -23,11 +24,12 @@ const dataset = (id: string) => ({
   compliance: { importantData: 'none' }, source: { format: 'csv' }, offers: [{ ...offer, '@id': `${id}:offer` }],
 });
 
-async function twoReplicas(t: T): Promise<{ apps: FastifyInstance[]; bases: string[]; db: pg.Pool }> {
+async function twoReplicas(t: T, publicUrl?: string): Promise<{ apps: FastifyInstance[]; bases: string[]; db: pg.Pool }> {
   const url = await freshDatabase(t);
   const dir = tempDir(t);
   const apps = await Promise.all(['a', 'b'].map((name) => buildGateway({
     store: url, replica: name, dataDir: join(dir, name), identity: testIdentity(3), port: 0, logLevel: 'silent', ledger: { checkpointIntervalMs: 0 },
+    ...(publicUrl && { publicUrl }),
   })));
   const bases = await Promise.all(apps.map((a) => a.listen({ host: '127.0.0.1', port: 0 })));
   const db = new pg.Pool({ connectionString: url, max: 1 });
@@ -82,4 +84,22 @@ t.test('the same contract request sent to both replicas at once starts one negot
   t.same(answers.map((a) => a.status).sort(), [200, 201], 'one created it, the other answered with it');
   t.equal(answers[0]!.body.providerPid, answers[1]!.body.providerPid);
   t.same(await types(db, 'negotiation.requested'), ['negotiation.requested']);
+});
+
+t.test('a signed request replayed to the other replica is refused there too', { skip: pgSkip }, async (t) => {
+  // Both replicas answer at one public address, as behind a balancer: one signature fits both.
+  const front = 'http://gateway.test';
+  const { bases } = await twoReplicas(t, front);
+  const signed = (method: string, path: string, body?: unknown) => {
+    const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { accept: 'application/json', ...(bytes && { 'content-type': 'application/json' }) };
+    return { method, headers: { ...headers, ...signRequest({ method, url: `${front}${path}`, headers, body: bytes }, testIdentity(60)) }, ...(bytes && { body: bytes }) };
+  };
+  t.equal((await fetch(`${bases[0]}/participants`, signed('POST', '/participants', hospitalProfile))).status, 201);
+  const path = `/participants/${encodeURIComponent(testIdentity(60).did)}`;
+  const request = signed('GET', path);
+  t.equal((await fetch(`${bases[0]}${path}`, request)).status, 200);
+  const replayed = await fetch(`${bases[1]}${path}`, request);
+  t.equal(replayed.status, 401);
+  t.match(await replayed.json(), { code: 'DP_ERR_SIGNATURE_REPLAYED' });
 });

@@ -96,3 +96,23 @@ t.test('a lease is renewed while its work runs longer than its life', { skip: pg
   });
   t.equal(during, false, 'three lifetimes later the lease is still r1\'s');
 });
+
+t.test('work that loses its lease to another replica (stalled past its life) may commit nothing more', { skip: pgSkip }, async (t) => {
+  const [p1, p2] = await pools(t, 2);
+  const stalled = new Leases(p1, 'stalled', 300);
+  const other = new Leases(p2, 'other', 300);
+  const outcome = await stalled.exclusive('negotiation:w', async () => {
+    // The lease is taken over (as if this replica had stalled past it): expire it by hand.
+    await p2!.query("UPDATE dataport_leases SET expires_at = now() - interval '1 second' WHERE key = 'negotiation:w'");
+    t.equal(await other.tryAcquire('negotiation:w', 5000), true, 'the other replica takes it');
+    await sleep(250); // the next renewal finds it gone
+    try {
+      stalled.assertHeld();
+      return 'committed';
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  });
+  t.equal(outcome, 'DP_ERR_BUSY');
+  t.equal(await other.holder('negotiation:w'), 'other', 'the release at the end did not take it from its new holder');
+});
