@@ -79,7 +79,7 @@ async function entries(db: pg.Pool): Promise<{ seq: number; type: string; body: 
 }
 
 t.test('three replicas, twelve consumers at once, one replica killed mid-run: every negotiation ends, the ledger holds each entry once and verifies, the counters are exact', { skip: pgSkip, timeout: 240_000 }, async (t) => {
-  const { url, proxy, replicas, consumers, db } = await cluster(t, ['r1', 'r2', 'r3']);
+  const { url, proxy, replicas, provider, consumers, db } = await cluster(t, ['r1', 'r2', 'r3']);
 
   // Negotiations from every consumer at once, spread over the replicas; r2 dies in the middle.
   const negotiated = Promise.all(consumers.map(async (c) => {
@@ -155,4 +155,6 @@ t.test('three replicas, twelve consumers at once, one replica killed mid-run: ev
   t.same(counters.rows.map((r) => [r.kind, Number(r.count)]), [['pi', ROWS]], 'individuals counted exactly once across replicas');
   const hashes = await db.query<{ n: string }>('SELECT count(*) AS n FROM dataport_compliance_subjects');
   t.equal(Number(hashes.rows[0]!.n), ROWS);
+  const record = await provider.complianceRecord<{ counters: { nonSensitiveSubjects: number } }>();
+  t.equal(record.counters.nonSensitiveSubjects, ROWS, 'the exporter\'s record, from whichever replica answers, says the same');
 });
