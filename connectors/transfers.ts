@@ -88,6 +88,15 @@ interface ConsumerTransfer {
   completed?: { resolve: (r: CompletionEntry) => void; reject: (e: Error) => void };
 }
 
+/** A pull stream that breaks off is fetched again at most this often. */
+const MAX_REFETCHES = 5;
+/** How long to wait for a suspension or termination message after a stream broke off. */
+const REFETCH_SETTLE_MS = 500;
+/** How long to keep asking for a broken stream again (the dead replica's lease must expire first). */
+const REFETCH_WAIT_MS = 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export class TransferClient {
   private readonly transfers = new Map<string, ConsumerTransfer>();
 
@@ -114,8 +123,56 @@ export class TransferClient {
     t.providerPid = ack.providerPid;
     t.state ??= ack.state;
     const { endpoint, token } = await address;
-    const batches = await this.read(endpoint, token);
-    return { providerPid: ack.providerPid, batches, completed };
+    const first = await this.open(endpoint, token);
+    return { providerPid: ack.providerPid, batches: this.refetching(t, endpoint, token, first), completed };
+  }
+
+  /**
+   * The batches of a pull, fetched again when the stream breaks off while the transfer is still
+   * STARTED: the gateway replica that served it died (one that suspends or terminates a transfer
+   * says so in a message, and the state moves). The fetch says how many batches arrived here;
+   * another replica sends again those the ledger records as sent but that never arrived, and goes
+   * on from there. A stream may start before the last batch received (the dead replica sent some it
+   * had not recorded yet): those are skipped, so every batch is handed over once.
+   */
+  private async *refetching(t: ConsumerTransfer, endpoint: string, token: string, first: { batches: AsyncIterable<RecordBatch>; from: number }): AsyncGenerator<RecordBatch> {
+    let stream = first;
+    let received = first.from;
+    for (let refetches = 0; ; refetches++) {
+      let skip = received - stream.from;
+      try {
+        for await (const batch of stream.batches) {
+          if (skip > 0) {
+            skip--;
+            continue;
+          }
+          received++;
+          yield batch;
+        }
+        return;
+      } catch (e) {
+        if ((e as GatewayError).code !== 'DP_ERR_STREAM_INTERRUPTED' || refetches >= MAX_REFETCHES) throw e;
+        // A suspension or termination message may be on its way: give it a moment.
+        await sleep(REFETCH_SETTLE_MS);
+        if (t.state !== 'STARTED') throw e;
+        stream = await this.reopen(t, `${endpoint}${endpoint.includes('?') ? '&' : '?'}fromBatch=${received}`, token, e as Error);
+      }
+    }
+  }
+
+  /** Fetches a STARTED pull again; the replica that held its stream keeps it leased (409) until the lease expires. */
+  private async reopen(t: ConsumerTransfer, endpoint: string, token: string, cause: Error): Promise<{ batches: AsyncIterable<RecordBatch>; from: number }> {
+    const deadline = Date.now() + REFETCH_WAIT_MS;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await this.open(endpoint, token);
+      } catch (e) {
+        const busy = e instanceof GatewayError && (e.status === 409 || e.status >= 502);
+        if (!busy && e instanceof GatewayError) throw e;
+        if (Date.now() + delay > deadline || t.state !== 'STARTED') throw cause;
+        await sleep(delay);
+      }
+    }
   }
 
   /**
@@ -142,6 +199,11 @@ export class TransferClient {
 
   /** Reads a transfer's Arrow stream from the gateway: a signed GET with the bearer token. */
   async read(endpoint: string, token: string): Promise<AsyncIterable<RecordBatch>> {
+    return (await this.open(endpoint, token)).batches;
+  }
+
+  /** The stream, and the transfer's batch number it starts at (x-dataport-from-batch). */
+  private async open(endpoint: string, token: string): Promise<{ batches: AsyncIterable<RecordBatch>; from: number }> {
     const headers: Record<string, string> = { accept: 'application/vnd.apache.arrow.stream', authorization: `Bearer ${token}` };
     Object.assign(headers, signRequest({ method: 'GET', url: endpoint, headers }, this.identity));
     const res = await undiciRequest(endpoint, { method: 'GET', headers, bodyTimeout: 0 });
@@ -153,8 +215,9 @@ export class TransferClient {
     // not look finished, so the iteration throws at its end when the body broke off.
     let failure: Error | undefined;
     res.body.on('error', (e: Error) => (failure ??= e));
+    const from = Number(res.headers['x-dataport-from-batch'] ?? 0);
     const reader = (await RecordBatchReader.from(chunks(res.body))) as AsyncIterable<RecordBatch>;
-    return (async function* () {
+    const batches = (async function* () {
       try {
         yield* reader;
       } catch (e) {
@@ -162,6 +225,7 @@ export class TransferClient {
       }
       if (failure) throw new GatewayError(409, 'DP_ERR_STREAM_INTERRUPTED', `the data stream broke off: ${failure.message}`);
     })();
+    return { batches, from: Number.isSafeInteger(from) && from >= 0 ? from : 0 };
   }
 
   /** Sends a transfer message (suspension, start to resume, termination) to the gateway. */

@@ -110,9 +110,11 @@ export class DataPlane {
 
   /**
    * Runs the transfer into `out` (the consumer's response body, or a push request's body).
-   * Resolves when the stream ended, however it ended; the ledger says how.
+   * Resolves when the stream ended, however it ended; the ledger says how. `from` (at most the
+   * batches the ledger records as sent) starts the stream earlier: a consumer whose stream broke
+   * off gets again the batches it did not receive, and they are not recorded twice.
    */
-  async run(t: Transfer, out: Writable): Promise<void> {
+  async run(t: Transfer, out: Writable, from = t.batchesOut): Promise<void> {
     const { service, state, metrics } = this.o;
     let stopped: { code: string; reason: string } | undefined;
     service.streams.set(t.providerPid, { stop: (why) => (stopped ??= why) });
@@ -146,14 +148,15 @@ export class DataPlane {
       // A whole-transfer stage (trajectories, a privacy model) must see every batch again to
       // decide the same way: a resumed run reads from the start and skips what was sent.
       const whole = plan.trajectory !== undefined || plan.privacy !== undefined;
-      up = await this.upstream(t, whole ? 0 : t.batchesOut);
+      const start = Math.min(from, t.batchesOut);
+      up = await this.upstream(t, whole ? 0 : start);
       const source = up.reader;
       const dataset = state.datasets.get(t.datasetId)!;
       const gate = this.o.compliance.gate(t, dataset, this.o.compliance.facts(dataset));
       const anonymizer = createAnonymizer(plan, up.secret, { spoolDir: this.o.spoolDir, admit: gate.admit });
       report = () => anonymizer.report();
-      let skip = whole ? t.batchesOut : 0;
-      index = t.batchesOut;
+      let skip = whole ? start : 0;
+      index = start;
       // This transfer is one of the uses already; the count does not change while it runs.
       const uses = service.useCount(t.agreementId);
       // Each output batch pairs with the input batch it came from: the stages keep one per input, in order.
@@ -178,7 +181,9 @@ export class DataPlane {
           continue;
         }
         if (stopped) break;
-        pending.push({ batch: index++, rowsIn: input.rows, rowsOut: output.numRows, inDigest: input.digest, outDigest: batchDigest(output) });
+        // Batches the ledger already records as sent go again unrecorded (the stream before broke off).
+        if (index >= t.batchesOut) pending.push({ batch: index, rowsIn: input.rows, rowsOut: output.numRows, inDigest: input.digest, outDigest: batchDigest(output) });
+        index++;
         writer.write(output);
         metrics?.batch(t, input.rows, output.numRows);
         metrics?.stage('batch', (performance.now() - input.at) / 1000);

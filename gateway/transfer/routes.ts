@@ -53,11 +53,17 @@ export const transferRoutes: FastifyPluginAsync<{ service: TransferService; data
 
   // Pull: the consumer fetches the data with the bearer token of the TransferStartMessage, in a
   // request signed by the key the token is bound to.
-  app.get<{ Params: { providerPid: string } }>('/data/:providerPid', { schema: { tags: ['dsp-transfer'], summary: 'The transfer\'s data as an Apache Arrow IPC stream (pull)', params: pidParam } }, async (request, reply) => {
+  const fromQuery = { type: 'object', properties: { fromBatch: { type: 'integer', minimum: 0 } } } as const;
+  app.get<{ Params: { providerPid: string }; Querystring: { fromBatch?: number } }>('/data/:providerPid', {
+    schema: { tags: ['dsp-transfer'], summary: 'The transfer\'s data as an Apache Arrow IPC stream (pull); ?fromBatch=N after a stream broke off', params: pidParam, querystring: fromQuery },
+  }, async (request, reply) => {
     const t = service.find(request.params.providerPid, request.signer);
     if (t.consumer !== request.signer) throw new DataportError('DP_ERR_NOT_FOUND', `transfer process ${t.providerPid}`);
     service.checkToken(request.headers.authorization, t.providerPid, request.signer);
     const out = replyStream();
+    // A consumer whose stream broke off says how many batches it has; the ledger's count bounds it.
+    const asked = request.query.fromBatch;
+    let from = 0;
     // The stream holds the transfer's drive lease while it runs: one reader at a time, on any replica.
     await new Promise<void>((resolve, reject) => {
       let streaming = false;
@@ -68,15 +74,17 @@ export const transferRoutes: FastifyPluginAsync<{ service: TransferService; data
         if (now.state !== 'STARTED') throw new DataportError('DP_ERR_INVALID_TRANSITION', `the transfer is ${now.state}, not STARTED`);
         if (service.streams.has(t.providerPid)) throw new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read');
         streaming = true;
+        from = Math.min(asked ?? now.batchesOut, now.batchesOut);
         resolve();
-        await dataPlane.run(now, out);
+        await dataPlane.run(now, out, from);
       }, { waitMs: 0 });
       service.track(run.catch((e: unknown) => {
         if (streaming) return;
         reject((e as DataportError).code === 'DP_ERR_BUSY' ? new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read') : e);
       }));
     });
-    return reply.type('application/vnd.apache.arrow.stream').header('x-dataport-plan-hash', t.planHash).send(out);
+    // Where this stream starts: after a broken stream, the batches the ledger records as sent are not sent again.
+    return reply.type('application/vnd.apache.arrow.stream').header('x-dataport-plan-hash', t.planHash).header('x-dataport-from-batch', String(from)).send(out);
   });
 
   app.get<{ Params: { providerPid: string } }>('/transfers/:providerPid/receipt', { schema: { tags: ['dsp-transfer'], summary: 'The completion entry\'s inclusion proof under a signed checkpoint', params: pidParam } }, async (request) =>

@@ -34,7 +34,8 @@ const offer = {
 type T = Parameters<typeof tempDir>[0];
 
 /** Replicas behind a round-robin proxy, a provider with a CSV of ROWS subjects, registered consumers. */
-async function cluster(t: T, names: string[]) {
+async function cluster(t: T, names: string[], opts: { consumers?: number; rows?: number } = {}) {
+  const rowCount = opts.rows ?? ROWS;
   const url = await freshDatabase(t);
   const dir = tempDir(t);
   const keyFile = join(dir, 'gateway-key.json');
@@ -48,11 +49,11 @@ async function cluster(t: T, names: string[]) {
   proxy.backends.push(...replicas.map((r) => r.url));
   const csv = join(dir, 'trial.csv');
   const lines = ['USUBJID,SITEID,AGE'];
-  for (let i = 0; i < ROWS; i++) lines.push(`01-${700 + (i % 9)}-${String(i).padStart(5, '0')},${700 + (i % 9)},${20 + (i % 60)}`);
+  for (let i = 0; i < rowCount; i++) lines.push(`01-${700 + (i % 9)}-${String(i).padStart(5, '0')},${700 + (i % 9)},${20 + (i % 60)}`);
   writeFileSync(csv, lines.join('\n') + '\n');
   const local: LocalDataset = { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 500 };
   const provider = new Connector({ gateway: front, identity: testIdentity(70), datasets: { trial: local } });
-  const consumers = Array.from({ length: CONSUMERS }, (_, i) => new Connector({ gateway: front, identity: testIdentity(80 + i), negotiationTimeoutMs: 60_000 }));
+  const consumers = Array.from({ length: opts.consumers ?? CONSUMERS }, (_, i) => new Connector({ gateway: front, identity: testIdentity(80 + i), negotiationTimeoutMs: 60_000 }));
   const db = new pg.Pool({ connectionString: url, max: 2 });
   t.teardown(async () => {
     await Promise.all(consumers.map((c) => c.stop()));
@@ -66,7 +67,7 @@ async function cluster(t: T, names: string[]) {
   await provider.register(hospitalProfile as never);
   await Promise.all(consumers.map((c) => c.register(sponsorProfile as never)));
   await provider.publish({
-    id: 'trial', title: 'synthetic trial', schema: { fields }, subjects: ROWS, compliance: { importantData: 'none', personalInfo: true, subjectColumn: 'USUBJID' },
+    id: 'trial', title: 'synthetic trial', schema: { fields }, subjects: rowCount, compliance: { importantData: 'none', personalInfo: true, subjectColumn: 'USUBJID' },
     source: { format: 'csv' }, offers: [offer],
   });
   return { url, proxy, replicas, provider, consumers, db };
@@ -157,4 +158,34 @@ t.test('three replicas, twelve consumers at once, one replica killed mid-run: ev
   t.equal(Number(hashes.rows[0]!.n), ROWS);
   const record = await provider.complianceRecord<{ counters: { nonSensitiveSubjects: number } }>();
   t.equal(record.counters.nonSensitiveSubjects, ROWS, 'the exporter\'s record, from whichever replica answers, says the same');
+});
+
+t.test('the replica streaming a pull is killed: the consumer fetches again, another replica goes on from the last recorded batch, every row arrives once', { skip: pgSkip, timeout: 120_000 }, async (t) => {
+  const rows = 20_000; // 40 batches of 500
+  const { proxy, replicas, provider, consumers, db } = await cluster(t, ['r1', 'r2'], { consumers: 1, rows });
+  const consumer = consumers[0]!;
+  const { agreement } = await consumer.negotiate({ datasetId: 'trial', offer, purpose: 'research' });
+  const { batches, completed } = await consumer.transfers.pull(agreement['@id']);
+  const ids: string[] = [];
+  let killed: Replica | undefined;
+  for await (const b of batches) {
+    ids.push(...[...b.getChild('USUBJID')!].map(String));
+    if (ids.length === 6000 && !killed) {
+      // Whichever replica is streaming dies now, with batches sent that the ledger does not record yet.
+      const serving = [...proxy.count('/data').keys()][0]!;
+      killed = replicas.find((r) => r.url === serving)!;
+      killed.proc.kill('SIGKILL');
+    }
+    await new Promise((r) => setTimeout(r, 2)); // a consumer slower than the stream
+  }
+  t.ok(killed, 'a replica was killed mid-stream');
+  t.equal(ids.length, rows, 'every row arrived');
+  t.equal(new Set(ids).size, rows, 'none twice');
+  t.match(await completed, { rowsOut: rows }, 'the receipt, from the other replica, counts every row once');
+  t.equal([...proxy.count('/data').keys()].length, 2, 'both replicas served the stream');
+  const recorded = (await entries(db)).filter((e) => e.type === 'transfer.batches').flatMap((e) => (e.body.digests as { batch: number }[]).map((d) => d.batch));
+  t.same(recorded.sort((a, b) => a - b), Array.from({ length: rows / 500 }, (_, i) => i), 'the ledger records each batch once');
+  const counters = await db.query<{ count: string }>("SELECT count FROM dataport_compliance_counters WHERE kind = 'pi'");
+  t.equal(Number(counters.rows[0]!.count), rows, 'the individuals counted once, though some batches were sent twice');
+  void provider;
 });
