@@ -44,6 +44,11 @@ export interface NegotiationServiceOptions {
 /** Tries at a drive lease someone else holds (25 ms, doubling) before leaving it to `resume`. */
 const DRIVE_RETRIES = 6;
 
+/** Where a negotiation stands, for telling whether a step moved it. */
+function progress(n: Negotiation): string {
+  return `${n.state}:${n.agreement ? 'agreed' : ''}:${n.updatedAt}`;
+}
+
 export class NegotiationService {
   private readonly state: ControlPlane;
   private readonly peers: PeerClient;
@@ -52,6 +57,8 @@ export class NegotiationService {
   private readonly log: FastifyBaseLogger;
   private readonly attempts: number;
   private readonly retryDelayMs: number;
+  /** Negotiations whose owed step this replica did and that wait on someone else since (by progress mark). */
+  private readonly waiting = new Map<string, string>();
   /** Outbound work in flight, so close() can wait for it. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
@@ -357,8 +364,14 @@ export class NegotiationService {
           for (let mark = ''; !this.stopped;) {
             const n = this.state.negotiations.get(providerPid);
             const step = n && this.owed(n);
-            const now = n ? `${n.state}:${n.agreement ? 'agreed' : ''}:${n.updatedAt}` : '';
-            if (!step || now === mark) return;
+            if (!step) return;
+            const now = progress(n);
+            if (now === mark) {
+              // The step ended without moving the negotiation (a provider deciding by hand):
+              // nothing is owed until someone else moves it.
+              this.waiting.set(providerPid, now);
+              return;
+            }
             mark = now;
             await step();
             await this.state.sync();
@@ -373,7 +386,10 @@ export class NegotiationService {
 
   /** After a restart, and periodically with several replicas: every step the gateway still owes. */
   resume(): void {
-    for (const n of this.state.negotiations.values()) if (this.owed(n)) this.drive(n.providerPid, DRIVE_RETRIES);
+    for (const n of this.state.negotiations.values()) {
+      if (!this.owed(n)) this.waiting.delete(n.providerPid);
+      else if (this.waiting.get(n.providerPid) !== progress(n)) this.drive(n.providerPid, DRIVE_RETRIES);
+    }
   }
 
   async close(): Promise<void> {

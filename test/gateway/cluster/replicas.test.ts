@@ -1,6 +1,8 @@
 // Two gateway replicas in this process sharing one PostgreSQL database: what one commits, the
 // other sees at once, and the same request sent to both at once is processed once.
 import t from 'tap';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -24,12 +26,12 @@ const dataset = (id: string) => ({
   compliance: { importantData: 'none' }, source: { format: 'csv' }, offers: [{ ...offer, '@id': `${id}:offer` }],
 });
 
-async function twoReplicas(t: T, publicUrl?: string): Promise<{ apps: FastifyInstance[]; bases: string[]; db: pg.Pool }> {
+async function twoReplicas(t: T, publicUrl?: string, resumeIntervalMs?: number): Promise<{ apps: FastifyInstance[]; bases: string[]; db: pg.Pool }> {
   const url = await freshDatabase(t);
   const dir = tempDir(t);
   const apps = await Promise.all(['a', 'b'].map((name) => buildGateway({
     store: url, replica: name, dataDir: join(dir, name), identity: testIdentity(3), port: 0, logLevel: 'silent', ledger: { checkpointIntervalMs: 0 },
-    ...(publicUrl && { publicUrl }),
+    ...(publicUrl && { publicUrl }), ...(resumeIntervalMs && { resumeIntervalMs }),
   })));
   const bases = await Promise.all(apps.map((a) => a.listen({ host: '127.0.0.1', port: 0 })));
   const db = new pg.Pool({ connectionString: url, max: 1 });
@@ -102,4 +104,28 @@ t.test('a signed request replayed to the other replica is refused there too', { 
   const replayed = await fetch(`${bases[1]}${path}`, request);
   t.equal(replayed.status, 401);
   t.match(await replayed.json(), { code: 'DP_ERR_SIGNATURE_REPLAYED' });
+});
+
+t.test('a negotiation waiting for the provider\'s decision by hand is not asked again by the look for orphaned work', { skip: pgSkip }, async (t) => {
+  const { bases } = await twoReplicas(t, undefined, 50);
+  // The provider's connector: answers every approval request with 202 (a person decides later), counting them.
+  let asked = 0;
+  const callback = createServer((req, res) => {
+    req.resume();
+    if (req.url?.endsWith('/dataport/approvals')) asked++;
+    res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((r) => callback.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => callback.close(() => r())));
+  const provider = new SignedClient(bases[0]!, testIdentity(60));
+  await provider.json('POST', '/participants', { ...hospitalProfile, callbackAddress: `http://127.0.0.1:${(callback.address() as AddressInfo).port}` });
+  await provider.json('POST', '/datasets', { ...dataset('dm'), offers: [{ ...offer, '@id': 'dm:offer', [APPROVAL]: 'manual' }] });
+  const consumer = new SignedClient(bases[1]!, testIdentity(61));
+  await consumer.json('POST', '/participants', sponsorProfile);
+  await consumer.json('POST', '/negotiations/request', {
+    '@context': [DSP_CONTEXT], '@type': 'ContractRequestMessage', consumerPid: 'urn:uuid:5a0e1b2c-3d4e-4f50-8a61-7b8c9d0e1f22',
+    offer: { ...offer, '@id': 'dm:offer', [APPROVAL]: 'manual', target: 'dm' }, callbackAddress: 'http://127.0.0.1:9/callback', [PURPOSE]: 'research',
+  });
+  await new Promise((r) => setTimeout(r, 1500)); // thirty looks for orphaned work on each replica
+  t.ok(asked >= 1 && asked <= 2, `the provider was asked ${asked} time(s): at most once per replica`);
 });
