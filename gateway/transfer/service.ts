@@ -52,6 +52,8 @@ export interface TransferServiceOptions {
 export class TransferService {
   private readonly o: Required<Omit<TransferServiceOptions, 'tokenTtlMs'>> & { tokenTtlMs: number };
   readonly state: ControlPlane;
+  /** Set by close(): no drive starts, and one under way stops after its step. */
+  private closing = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Live data streams by providerPid, so suspension and termination can stop them between batches. */
   readonly streams = new Map<string, { stop: (why: { code: string; reason: string }) => void }>();
@@ -219,12 +221,12 @@ export class TransferService {
    * push then continues from the last batch the ledger records as sent).
    */
   drive(providerPid: string, first?: (t: Transfer) => Promise<void>, attempt = 0): void {
-    if (this.o.state.leases.holds(TransferService.driveKey(providerPid))) return;
+    if (this.closing || this.o.state.leases.holds(TransferService.driveKey(providerPid))) return;
     this.spawn(async () => {
       try {
         await this.o.state.exclusive(TransferService.driveKey(providerPid), async () => {
           let step = first && (() => first(this.o.state.transfers.get(providerPid)!));
-          for (let mark = ''; ;) {
+          for (let mark = ''; !this.closing;) {
             const t = this.o.state.transfers.get(providerPid);
             step ??= t && this.owed(t);
             const now = t ? `${t.state}:${t.batchesOut}:${t.updatedAt}` : '';
@@ -347,6 +349,7 @@ export class TransferService {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const s of this.streams.values()) s.stop({ code: 'DP_ERR_SHUTTING_DOWN', reason: 'the gateway is shutting down' });
     await Promise.allSettled([...this.inFlight]);
   }
