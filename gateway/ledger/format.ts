@@ -103,3 +103,14 @@ export function frameRecords(payloads: Uint8Array[], prefix?: Uint8Array): Buffe
 }
 
 export { crc32 };
+
+/** The ISO 8601 time of entries appended now, formatted once per millisecond (appends come in bursts). */
+export function entryClock(now: () => Date): () => string {
+  let last = { ms: Number.NaN, iso: '' };
+  return () => {
+    const d = now();
+    const ms = d.getTime();
+    if (ms !== last.ms) last = { ms, iso: d.toISOString() };
+    return last.iso;
+  };
+}

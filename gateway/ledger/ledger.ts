@@ -13,12 +13,12 @@ import { verifierKey, parseCheckpoint, openNote } from '../../crypto/checkpoint.
 import type { Identity } from '../../crypto/identity.js';
 import { nativeTreeHasher } from '../hash.js';
 import {
-  decodeEntry, encodeEntry, frameRecords, segmentFileName, segmentHeader, RECORD_HEADER_SIZE, SEGMENT_HEADER_SIZE, ZERO_HASH,
+  decodeEntry, encodeEntry, entryClock, frameRecords, segmentFileName, segmentHeader, RECORD_HEADER_SIZE, SEGMENT_HEADER_SIZE, ZERO_HASH,
   type JsonValue, type LedgerEntry,
 } from './format.js';
 import { listSegments, readRecords, scanSegments, type SegmentInfo } from './scan.js';
 import { TreeStore } from './tree-store.js';
-import { SignedTree, type SignedCheckpoint } from './signed-tree.js';
+import { SignedTree, type SignedCheckpoint, type StoredEntry } from './signed-tree.js';
 import type { LedgerStore } from '../store/types.js';
 
 const writeAsync = promisify(write);
@@ -65,11 +65,6 @@ export interface AppendResult {
   leafHash: Uint8Array;
 }
 
-export interface StoredEntry extends LedgerEntry {
-  leafHash: Uint8Array;
-  /** The exact leaf data: what leafHash hashes. */
-  raw: Uint8Array;
-}
 
 interface Pending {
   seq: number;
@@ -79,7 +74,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export type { SignedCheckpoint } from './signed-tree.js';
+export type { SignedCheckpoint, StoredEntry } from './signed-tree.js';
 
 export const DEFAULT_ORIGIN = 'dataport.local/ledger';
 
@@ -89,6 +84,8 @@ export class Ledger extends SignedTree implements LedgerStore {
   readonly recovery: RecoveryReport;
   protected readonly signer: Identity;
   private readonly opts: Required<Omit<LedgerOptions, 'signer' | 'origin'>>;
+  /** The time of an entry taken now. */
+  private readonly timestamp: () => string;
   protected readonly tree: TreeStore;
   private readonly index: number; // fd of index.bin: u64 (segment number << 32 | offset) per entry
   private readonly checkpointLog: number;
@@ -126,6 +123,7 @@ export class Ledger extends SignedTree implements LedgerStore {
       maxGroup: opts.maxGroup ?? 4096,
       now: opts.now ?? (() => new Date()),
     };
+    this.timestamp = entryClock(this.opts.now);
     this.tree = state.tree;
     this.index = state.index;
     this.checkpointLog = state.checkpointLog;
@@ -288,16 +286,6 @@ export class Ledger extends SignedTree implements LedgerStore {
     return { seq, time, durable };
   }
 
-  private lastTime = { ms: Number.NaN, iso: '' };
-
-  /** ISO 8601 time of an append, formatted once per millisecond. */
-  private timestamp(): string {
-    const now = this.opts.now();
-    const ms = now.getTime();
-    if (ms !== this.lastTime.ms) this.lastTime = { ms, iso: now.toISOString() };
-    return this.lastTime.iso;
-  }
-
   private async commitLoop(): Promise<void> {
     this.scheduled = false;
     if (this.writing) return;
@@ -428,9 +416,7 @@ export class Ledger extends SignedTree implements LedgerStore {
   }
 
   get(seq: number): StoredEntry {
-    if (!Number.isSafeInteger(seq) || seq < 0 || seq >= this.size) {
-      throw new DataportError('DP_ERR_NOT_FOUND', `ledger entry ${seq} (size ${this.size})`);
-    }
+    this.checkSeq(seq);
     const loc = Buffer.allocUnsafe(8);
     readSync(this.index, loc, 0, 8, seq * 8);
     const segment = loc.readUInt32BE(0);
@@ -446,13 +432,8 @@ export class Ledger extends SignedTree implements LedgerStore {
     readSync(fd, header, 0, RECORD_HEADER_SIZE, offset);
     const payload = Buffer.allocUnsafe(header.readUInt32BE(0));
     readSync(fd, payload, 0, payload.length, offset + RECORD_HEADER_SIZE);
-    const entry = decodeEntry(payload);
-    if (entry.seq !== seq) throw new DataportError('DP_ERR_LEDGER_CORRUPT', `index points entry ${seq} at entry ${entry.seq}`);
-    const leafHash = this.hasher.leafHash(payload);
-    if (!Buffer.from(leafHash).equals(Buffer.from(this.tree.node(0, seq)))) {
-      throw new DataportError('DP_ERR_LEDGER_TAMPERED', `entry ${seq} no longer matches its leaf hash`, { seq });
-    }
-    return { ...entry, leafHash, raw: payload };
+    // Another entry where the index points: the derived index is wrong, not the log.
+    return this.checkedEntry(seq, payload, 'DP_ERR_LEDGER_CORRUPT');
   }
 
   /** Appends the note to `checkpoints.log` and syncs it. */

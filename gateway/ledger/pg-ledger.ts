@@ -14,7 +14,7 @@ import { DataportError } from '../../crypto/errors.js';
 import { openNote, parseCheckpoint, verifierKey } from '../../crypto/checkpoint.js';
 import type { Identity } from '../../crypto/identity.js';
 import { nativeTreeHasher } from '../hash.js';
-import { decodeEntry, encodeEntry, ENTRY_FORMAT, ENTRY_HEADER_SIZE, ZERO_HASH, type JsonValue, type LedgerEntry } from './format.js';
+import { decodeEntry, encodeEntry, entryClock, ENTRY_FORMAT, ENTRY_HEADER_SIZE, ZERO_HASH, type JsonValue, type LedgerEntry } from './format.js';
 import { DEFAULT_ORIGIN, type AppendResult, type LedgerMeta, type RecoveryReport, type SignedCheckpoint, type StoredEntry } from './ledger.js';
 import { MemoryTree } from './memory-tree.js';
 import { SignedTree } from './signed-tree.js';
@@ -104,7 +104,9 @@ export class PgLedger extends SignedTree implements LedgerStore {
   onCommit: ((entries: number, millis: number) => void) | undefined;
   private readonly pool: PgPool;
   protected readonly signer: Identity;
-  private readonly opts: { checkpointIntervalMs: number; maxGroup: number; now: () => Date };
+  private readonly opts: { checkpointIntervalMs: number; maxGroup: number };
+  /** The time of an entry taken now. */
+  private readonly timestamp: () => string;
   protected readonly tree: MemoryTree;
   private lastLeaf: Uint8Array;
   /** Entries handed to the followers: below `size` only until the first catch-up replays them. */
@@ -131,14 +133,14 @@ export class PgLedger extends SignedTree implements LedgerStore {
   private readonly pollTimer: NodeJS.Timeout;
   private listener: PgClient | undefined;
   private listening: Promise<void> | undefined;
-  private lastTime = { ms: Number.NaN, iso: '' };
 
   private constructor(pool: PgPool, opts: PgLedgerOptions, meta: LedgerMeta, state: { tree: MemoryTree; lastLeaf: Uint8Array; latest: SignedCheckpoint | undefined }) {
     super();
     this.pool = pool;
     this.meta = meta;
     this.signer = opts.signer;
-    this.opts = { checkpointIntervalMs: opts.checkpointIntervalMs ?? 5000, maxGroup: opts.maxGroup ?? 4096, now: opts.now ?? (() => new Date()) };
+    this.opts = { checkpointIntervalMs: opts.checkpointIntervalMs ?? 5000, maxGroup: opts.maxGroup ?? 4096 };
+    this.timestamp = entryClock(opts.now ?? (() => new Date()));
     const url = (pool as unknown as { options?: { connectionString?: string } }).options?.connectionString;
     this.location = opts.location ?? (url ? redact(url) : 'postgres');
     this.tree = state.tree;
@@ -344,14 +346,6 @@ export class PgLedger extends SignedTree implements LedgerStore {
     }
   }
 
-  /** ISO 8601 time of an entry, formatted once per millisecond. */
-  private timestamp(): string {
-    const now = this.opts.now();
-    const ms = now.getTime();
-    if (ms !== this.lastTime.ms) this.lastTime = { ms, iso: now.toISOString() };
-    return this.lastTime.iso;
-  }
-
   get treeReads(): number {
     return this.tree.reads;
   }
@@ -533,9 +527,7 @@ export class PgLedger extends SignedTree implements LedgerStore {
   }
 
   async entry(seq: number): Promise<StoredEntry> {
-    if (!Number.isSafeInteger(seq) || seq < 0 || seq >= this.size) {
-      throw new DataportError('DP_ERR_NOT_FOUND', `ledger entry ${seq} (size ${this.size})`);
-    }
+    this.checkSeq(seq);
     let row: { payload: Buffer } | undefined;
     try {
       row = (await this.pool.query<{ payload: Buffer }>('SELECT payload FROM dataport_ledger_entries WHERE seq = $1', [seq])).rows[0];
@@ -543,11 +535,7 @@ export class PgLedger extends SignedTree implements LedgerStore {
       throw storeError(e, `reading entry ${seq}`);
     }
     if (!row) throw tampered(seq, `entry ${seq} is missing`);
-    const leafHash = this.hasher.leafHash(row.payload);
-    if (!Buffer.from(leafHash).equals(this.tree.node(0, seq))) throw tampered(seq, `entry ${seq} no longer matches its leaf hash`);
-    const entry = decodeEntry(row.payload);
-    if (entry.seq !== seq) throw tampered(seq, `the row of entry ${seq} holds entry ${entry.seq}`);
-    return { ...entry, leafHash, raw: row.payload };
+    return this.checkedEntry(seq, row.payload, 'DP_ERR_LEDGER_TAMPERED');
   }
 
   /**

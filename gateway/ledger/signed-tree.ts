@@ -2,10 +2,17 @@
 // inclusion and consistency proofs, and checkpoints signed by the gateway key. Each keeps the tree
 // its own way and stores its checkpoints its own way (`storeCheckpoint`).
 import { signCheckpoint } from '../../crypto/checkpoint.js';
-import { DataportError } from '../../crypto/errors.js';
+import { DataportError, type ErrorCode } from '../../crypto/errors.js';
 import type { Identity } from '../../crypto/identity.js';
 import { consistencyProof, inclusionProof, type NodeSource, type TreeHasher } from '../../crypto/merkle.js';
 import { nativeTreeHasher } from '../hash.js';
+import { decodeEntry, type LedgerEntry } from './format.js';
+
+export interface StoredEntry extends LedgerEntry {
+  leafHash: Uint8Array;
+  /** The exact leaf data: what leafHash hashes. */
+  raw: Uint8Array;
+}
 
 export interface SignedCheckpoint {
   size: number;
@@ -28,6 +35,27 @@ export abstract class SignedTree {
 
   /** Keeps a newly signed checkpoint (a log file, a table). */
   protected abstract storeCheckpoint(cp: SignedCheckpoint): void;
+
+  /** Refuses a sequence number outside the entries this process holds. */
+  protected checkSeq(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq >= this.size) {
+      throw new DataportError('DP_ERR_NOT_FOUND', `ledger entry ${seq} (size ${this.size})`);
+    }
+  }
+
+  /**
+   * Entry `seq` from its stored leaf data, checked against the tree: data found where another
+   * entry belongs is `misplaced`; data whose hash is not the tree's leaf was altered.
+   */
+  protected checkedEntry(seq: number, payload: Uint8Array, misplaced: ErrorCode): StoredEntry {
+    const entry = decodeEntry(payload);
+    if (entry.seq !== seq) throw new DataportError(misplaced, `entry ${seq} is stored as entry ${entry.seq}`, { seq });
+    const leafHash = this.hasher.leafHash(payload);
+    if (!Buffer.from(leafHash).equals(Buffer.from(this.tree.node(0, seq)))) {
+      throw new DataportError('DP_ERR_LEDGER_TAMPERED', `entry ${seq} no longer matches its leaf hash`, { seq });
+    }
+    return { ...entry, leafHash, raw: payload };
+  }
 
   root(size = this.size): Uint8Array {
     this.checkSize('root', size);
