@@ -49,38 +49,34 @@ function checksum(m: Migration): string {
 
 /** Applies the migrations the database lacks; returns the versions this call applied. */
 export async function migrate(pool: PgPool, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
-  const client = await pool.connect();
-  const applied: number[] = [];
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_NAMESPACE, MIGRATION_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS dataport_migrations (
-      version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number; checksum: string }>('SELECT version, checksum FROM dataport_migrations ORDER BY version');
-    const have = new Map(rows.map((r) => [r.version, r.checksum]));
-    const known = new Set(migrations.map((m) => m.version));
-    const newer = rows.filter((r) => !known.has(r.version)).map((r) => r.version);
-    if (newer.length > 0) {
-      throw new DataportError('DP_ERR_STORE_INVALID', `the database has migrations ${newer.join(', ')} that this version of dataport does not know: run a newer version`);
-    }
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      const sum = checksum(m);
-      const old = have.get(m.version);
-      if (old !== undefined) {
-        if (old !== sum) throw new DataportError('DP_ERR_STORE_INVALID', `migration ${m.version} (${m.name}) in the database differs from this version's`);
-        continue;
+    return await inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_NAMESPACE, MIGRATION_LOCK]);
+      await client.query(`CREATE TABLE IF NOT EXISTS dataport_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const { rows } = await client.query<{ version: number; checksum: string }>('SELECT version, checksum FROM dataport_migrations ORDER BY version');
+      const have = new Map(rows.map((r) => [r.version, r.checksum]));
+      const known = new Set(migrations.map((m) => m.version));
+      const newer = rows.filter((r) => !known.has(r.version)).map((r) => r.version);
+      if (newer.length > 0) {
+        throw new DataportError('DP_ERR_STORE_INVALID', `the database has migrations ${newer.join(', ')} that this version of dataport does not know: run a newer version`);
       }
-      await client.query(m.sql);
-      await client.query('INSERT INTO dataport_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, sum]);
-      applied.push(m.version);
-    }
-    await client.query('COMMIT');
-    return applied;
+      const applied: number[] = [];
+      for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+        const sum = checksum(m);
+        const old = have.get(m.version);
+        if (old !== undefined) {
+          if (old !== sum) throw new DataportError('DP_ERR_STORE_INVALID', `migration ${m.version} (${m.name}) in the database differs from this version's`);
+          continue;
+        }
+        await client.query(m.sql);
+        await client.query('INSERT INTO dataport_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, sum]);
+        applied.push(m.version);
+      }
+      return applied;
+    });
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
     throw e instanceof DataportError ? e : new DataportError('DP_ERR_STORE_INVALID', `migrating: ${(e as Error).message}`);
-  } finally {
-    client.release();
   }
 }
 
@@ -98,10 +94,4 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
   } finally {
     client.release();
   }
-}
-
-/** Drops every dataport table (tests give each run a clean schema). */
-export async function dropAll(pool: PgPool): Promise<void> {
-  const { rows } = await pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'dataport\\_%'");
-  if (rows.length) await pool.query(`DROP TABLE ${rows.map((r) => `"${r.tablename}"`).join(', ')} CASCADE`);
 }
