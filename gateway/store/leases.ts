@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DataportError } from '../../crypto/errors.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import type { PgPool } from './pg.js';
 
 export interface LeaseOptions {
@@ -18,7 +19,7 @@ export class Leases {
   /** This replica's name in dataport_leases.owner. */
   readonly owner: string;
   private readonly pool: PgPool | undefined;
-  private readonly local = new Map<string, Promise<void>>();
+  private readonly local = new KeyedMutex();
   private readonly held = new Map<string, NodeJS.Timeout>();
   private readonly lost = new Set<string>();
   private closed = false;
@@ -48,32 +49,32 @@ export class Leases {
     const inner = new Set(outer);
     inner.add(key);
     const run = () => this.holding.run(inner, fn);
-    const release = await this.lockLocal(key, opts.waitMs ?? 10_000);
+    const waitMs = opts.waitMs ?? 10_000;
+    return this.local.run(key, () => (this.pool ? this.leased(key, run, opts) : run()), waitMs, () => new DataportError('DP_ERR_BUSY', `${key} is in use`));
+  }
+
+  /** The replicas' half of `exclusive`: the row in dataport_leases, taken, renewed and released around `run`. */
+  private async leased<T>(key: string, run: () => Promise<T>, opts: LeaseOptions): Promise<T> {
+    const ttl = opts.ttlMs ?? this.ttlMs;
+    const deadline = Date.now() + (opts.waitMs ?? 10_000);
+    for (let delay = 5; !(await this.tryAcquire(key, ttl)); delay = Math.min(delay * 2, 100)) {
+      if (Date.now() + delay > deadline || this.closed) throw new DataportError('DP_ERR_BUSY', `${key} is leased by another replica`);
+      await sleep(delay);
+    }
+    // A renewal that finds the lease taken (this replica stalled past its life) marks it lost:
+    // nothing more is committed under it (see assertHeld).
+    const renew = setInterval(() => void this.tryAcquire(key, ttl).then((ok) => {
+      if (!ok) this.lost.add(key);
+    }, () => undefined), Math.max(ttl / 3, 50));
+    renew.unref();
+    this.held.set(key, renew);
     try {
-      if (!this.pool) return await run();
-      const ttl = opts.ttlMs ?? this.ttlMs;
-      const deadline = Date.now() + (opts.waitMs ?? 10_000);
-      for (let delay = 5; !(await this.tryAcquire(key, ttl)); delay = Math.min(delay * 2, 100)) {
-        if (Date.now() + delay > deadline || this.closed) throw new DataportError('DP_ERR_BUSY', `${key} is leased by another replica`);
-        await sleep(delay);
-      }
-      // A renewal that finds the lease taken (this replica stalled past its life) marks it lost:
-      // nothing more is committed under it (see assertHeld).
-      const renew = setInterval(() => void this.tryAcquire(key, ttl).then((ok) => {
-        if (!ok) this.lost.add(key);
-      }, () => undefined), Math.max(ttl / 3, 50));
-      renew.unref();
-      this.held.set(key, renew);
-      try {
-        return await run();
-      } finally {
-        clearInterval(renew);
-        this.held.delete(key);
-        this.lost.delete(key);
-        await this.release(key).catch(() => undefined);
-      }
+      return await run();
     } finally {
-      release();
+      clearInterval(renew);
+      this.held.delete(key);
+      this.lost.delete(key);
+      await this.release(key).catch(() => undefined);
     }
   }
 
@@ -123,7 +124,7 @@ export class Leases {
 
   /** Who holds `key` now (an expired lease is nobody's). */
   async holder(key: string): Promise<string | undefined> {
-    if (!this.pool) return this.local.has(key) ? this.owner : undefined;
+    if (!this.pool) return this.local.busy(key) ? this.owner : undefined;
     const { rows } = await this.pool.query<{ owner: string }>('SELECT owner FROM dataport_leases WHERE key = $1 AND expires_at >= now()', [key]);
     return rows[0]?.owner;
   }
@@ -132,25 +133,6 @@ export class Leases {
   close(): void {
     this.closed = true;
     for (const t of this.held.values()) clearInterval(t);
-  }
-
-  private async lockLocal(key: string, waitMs: number): Promise<() => void> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const busy = this.local.get(key);
-      if (!busy) break;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new DataportError('DP_ERR_BUSY', `${key} is in use`);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([busy, new Promise((r) => (timer = setTimeout(r, left)))]);
-      clearTimeout(timer);
-    }
-    let done!: () => void;
-    this.local.set(key, new Promise<void>((r) => (done = r)));
-    return () => {
-      this.local.delete(key);
-      done();
-    };
   }
 }
 
