@@ -361,20 +361,17 @@ export class NegotiationService {
     this.spawn(async () => {
       try {
         await this.state.exclusive(`drive:negotiation:${providerPid}`, async () => {
-          for (let mark = ''; !this.stopped;) {
+          while (!this.stopped) {
             const n = this.state.negotiations.get(providerPid);
             const step = n && this.owed(n);
-            if (!step) return;
-            const now = progress(n);
-            if (now === mark) {
-              // The step ended without moving the negotiation (a provider deciding by hand):
-              // nothing is owed until someone else moves it.
-              this.waiting.set(providerPid, now);
-              return;
-            }
-            mark = now;
+            // Nothing owed, or the step was done at this very point and waits on someone else.
+            if (!step || this.waiting.get(providerPid) === progress(n)) return;
+            const before = progress(n);
             await step();
             await this.state.sync();
+            // The step ended without moving the negotiation (a provider deciding by hand):
+            // nothing is owed until someone else moves it.
+            if (progress(this.state.negotiations.get(providerPid)!) === before) this.waiting.set(providerPid, before);
           }
         }, { waitMs: 0 });
       } catch (e) {
