@@ -12,6 +12,7 @@
 // subarrays starting at row 0; list children and variable-width bytes are indexed by the offsets.
 import { Data, DataType, RecordBatch, Struct, Type, makeBuilder, makeData, makeVector, type FixedSizeList } from 'apache-arrow';
 import { DataportError } from '../../crypto/errors.js';
+import { isValid, setValid } from './transforms/columns.js';
 
 export type RowIndices = Int32Array | Uint32Array;
 
@@ -84,7 +85,7 @@ function takeBits(bits: Uint8Array, offset: number, indices: RowIndices, valid: 
   const out = new Uint8Array((n + 7) >> 3);
   for (let k = 0; k < n; k++) {
     const p = offset + indices[k]!;
-    if ((bits[p >> 3]! & (1 << (p & 7))) !== 0 && (valid === null || (valid[k >> 3]! & (1 << (k & 7))) !== 0)) out[k >> 3]! |= 1 << (k & 7);
+    if (isValid(bits, p) && isValid(valid, k)) setValid(out, k);
   }
   return out;
 }
@@ -94,8 +95,6 @@ function countBits(bitmap: Uint8Array, n: number): number {
   for (let k = 0; k < n; k++) count += (bitmap[k >> 3]! >> (k & 7)) & 1;
   return count;
 }
-
-const isSet = (valid: Uint8Array | null, k: number): boolean => valid === null || (valid[k >> 3]! & (1 << (k & 7))) !== 0;
 
 // ---- fixed width ----------------------------------------------------------------------------
 
@@ -116,23 +115,23 @@ function takeFixed(data: Data, indices: RowIndices, valid: Uint8Array | null): T
     const from = new Uint32Array(values.buffer, values.byteOffset, (data.length * slot) / 4);
     const to = new Uint32Array(out.buffer, out.byteOffset, (n * slot) / 4);
     if (words === 1) {
-      for (let k = 0; k < n; k++) if (isSet(valid, k)) to[k] = from[indices[k]!]!;
+      for (let k = 0; k < n; k++) if (isValid(valid, k)) to[k] = from[indices[k]!]!;
     } else if (words === 2) {
       for (let k = 0; k < n; k++) {
-        if (!isSet(valid, k)) continue;
+        if (!isValid(valid, k)) continue;
         const i = indices[k]! * 2;
         to[2 * k] = from[i]!;
         to[2 * k + 1] = from[i + 1]!;
       }
     } else {
-      for (let k = 0; k < n; k++) if (isSet(valid, k)) to.set(from.subarray(indices[k]! * words, (indices[k]! + 1) * words), k * words);
+      for (let k = 0; k < n; k++) if (isValid(valid, k)) to.set(from.subarray(indices[k]! * words, (indices[k]! + 1) * words), k * words);
     }
     return out;
   }
   const from = new Uint8Array(values.buffer, values.byteOffset, data.length * slot);
   const to = new Uint8Array(out.buffer, out.byteOffset, n * slot);
   for (let k = 0; k < n; k++) {
-    if (!isSet(valid, k)) continue;
+    if (!isValid(valid, k)) continue;
     const i = indices[k]! * slot;
     for (let b = 0; b < slot; b++) to[k * slot + b] = from[i + b]!;
   }
@@ -145,8 +144,7 @@ function takeFixed(data: Data, indices: RowIndices, valid: Uint8Array | null): T
 function takeVariable(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, indices: RowIndices, valid: Uint8Array | null) {
   const n = indices.length;
   const from = numericOffsets(offsets);
-  const to = new Float64Array(n + 1);
-  for (let k = 0; k < n; k++) to[k + 1] = to[k]! + (isSet(valid, k) ? from[indices[k]! + 1]! - from[indices[k]!]! : 0);
+  const to = takenOffsets(from, indices, valid);
   const out = new Uint8Array(to[n]!);
   for (let k = 0; k < n; k++) {
     const s = from[indices[k]!]!;
@@ -163,8 +161,7 @@ function takeVariable(offsets: Int32Array | BigInt64Array, bytes: Uint8Array, in
 function takeRanges(offsets: Int32Array | BigInt64Array, indices: RowIndices, valid: Uint8Array | null) {
   const n = indices.length;
   const from = numericOffsets(offsets);
-  const to = new Float64Array(n + 1);
-  for (let k = 0; k < n; k++) to[k + 1] = to[k]! + (isSet(valid, k) ? from[indices[k]! + 1]! - from[indices[k]!]! : 0);
+  const to = takenOffsets(from, indices, valid);
   const child = new Int32Array(to[n]!);
   for (let k = 0; k < n; k++) {
     let at = to[k]!;
@@ -172,6 +169,14 @@ function takeRanges(offsets: Int32Array | BigInt64Array, indices: RowIndices, va
     for (let c = from[indices[k]!]!, e = from[indices[k]! + 1]!; c < e; c++) child[at++] = c;
   }
   return { offsets: offsetsLike(offsets, to), child };
+}
+
+/** Offsets (from 0) of the selected ranges of `from`, each null row's range empty. */
+function takenOffsets(from: Int32Array | Float64Array, indices: RowIndices, valid: Uint8Array | null): Float64Array {
+  const n = indices.length;
+  const to = new Float64Array(n + 1);
+  for (let k = 0; k < n; k++) to[k + 1] = to[k]! + (isValid(valid, k) ? from[indices[k]! + 1]! - from[indices[k]!]! : 0);
+  return to;
 }
 
 /** 32-bit offsets as they are; 64-bit ones (Large types, rare) as doubles, exact below 2^53. */
@@ -196,7 +201,7 @@ function takeDictionary<T extends DataType>(data: Data<T>, indices: RowIndices, 
   const renumber = new Int32Array(dictionary.length).fill(-1);
   const used: number[] = [];
   for (let k = 0; k < keys.length; k++) {
-    if (!isSet(valid, k)) continue;
+    if (!isValid(valid, k)) continue;
     const key = keys[k]!;
     if (renumber[key] === -1) renumber[key] = used.push(key) - 1;
     keys[k] = renumber[key]!;
