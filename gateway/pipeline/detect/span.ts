@@ -1,4 +1,5 @@
 // What every identifier detector returns, and the token-boundary rule they share.
+import type { IdentifierType } from '../../../policies/pipeline/models.js';
 
 /** A detected identifier: `[start, end)` in UTF-16 code units of the scanned string. */
 export interface IdentifierSpan {
@@ -7,15 +8,7 @@ export interface IdentifierSpan {
   end: number;
 }
 
-export type IdentifierType =
-  | 'cn_resident_id'
-  | 'cn_uscc'
-  | 'vin'
-  | 'bank_card'
-  | 'cn_passport'
-  | 'cn_mobile'
-  | 'cn_plate'
-  | 'email';
+export type { IdentifierType } from '../../../policies/pipeline/models.js';
 
 /**
  * Runs a global regular expression over `text` and keeps the matches `accept` validates.
