@@ -4,9 +4,9 @@
 // trajectory stage drops points; records the privacy model suppresses keep their row, with '*'
 // in every quasi-identifier.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, realpathSync, statSync, writeFileSync, renameSync, openSync, readSync, closeSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RecordBatch } from 'apache-arrow';
 import { fromHex } from '../crypto/bytes.js';
@@ -14,7 +14,7 @@ import { DataportError } from '../crypto/errors.js';
 import { agreementSecret, pseudonymRoot } from '../crypto/provider-secrets.js';
 import { MIN_PROVIDER_SECRET_LENGTH } from '../crypto/pseudonym-keys.js';
 import { readSource, type SourceFormat } from '../connectors/sources/index.js';
-import { arrowIpcFormatOf, writeSink, type SinkFormat, type SinkResult, type WriteSinkOptions } from '../connectors/sinks/index.js';
+import { arrowIpcFormatOf, writeAtomically, writeSink, type SinkFormat, type SinkResult, type WriteSinkOptions } from '../connectors/sinks/index.js';
 import { readKeyFile } from '../gateway/key-file.js';
 import { createAnonymizer, type AnonymizeReport } from '../gateway/pipeline/stream.js';
 import { VERSION } from '../gateway/version.js';
@@ -173,7 +173,7 @@ async function anonymize(args: string[]): Promise<number> {
     elapsedMs: Math.round(performance.now() - started),
     anonymizer: anonymizer.report(),
   };
-  if (values.report) writeJsonFile(resolve(values.report), report);
+  if (values.report) await writeAtomically(resolve(values.report), (file) => file.text(`${JSON.stringify(report, null, 2)}\n`));
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stderr.write(summary(report, values.in, values.out, keyed));
   return 0;
@@ -411,12 +411,6 @@ function datasetJsonHints(plan: PipelinePlan, first: RecordBatch): Record<string
 }
 
 // ---- report ---------------------------------------------------------------------------------
-
-function writeJsonFile(path: string, value: unknown): void {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(temp, path);
-}
 
 /** A short human summary: rows, what happened to each column, and the whole-transfer stages' figures; files named as given. */
 function summary(r: AnonymizeRunReport, inName: string, outName: string, keyed: boolean): string {

@@ -29,4 +29,5 @@ export { writeArrow, arrowIpcFormatOf, type ArrowIpcFormat, type ArrowSinkOption
 export { writeCsv, type CsvSinkOptions } from './csv.js';
 export { writeDatasetJson, DATASET_JSON_VERSION, type DatasetJsonSinkOptions } from './dataset-json.js';
 export { writeNdjson } from './ndjson.js';
+export { writeAtomically } from './file.js';
 export { SINK_FORMATS, type SinkFormat, type SinkResult } from './types.js';
