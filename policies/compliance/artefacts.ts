@@ -79,3 +79,34 @@ export function expiryWarnings(date: string, artefacts: Artefacts, rules: RuleSe
   }
   return warnings;
 }
+
+/** One artefact of an exporter's record, as it stands on a day. */
+export interface ArtefactStatus {
+  kind: 'standardContract' | 'certification' | 'securityAssessment' | 'pia';
+  id?: string;
+  date: string;
+  /** valid, expiring (within the extension window), expired, or filed (a filing has no expiry). */
+  status: 'valid' | 'expiring' | 'expired' | 'filed';
+  workingDaysLeft?: number;
+}
+
+/**
+ * The artefacts on file and how each stands on `date`: assessments and certifications are
+ * expiring within the extension window (VALIDITY, Provisions Art 9) and expired the day after
+ * their expiry; filings and impact assessments have no expiry.
+ */
+export function artefactStatus(artefacts: Artefacts, date: string, rules: RuleSet = DEFAULT_RULES): ArtefactStatus[] {
+  const day = dayNumber(date)!;
+  const out: ArtefactStatus[] = [];
+  const expiring = (kind: 'certification' | 'securityAssessment', a: { id: string; expires: string } | undefined) => {
+    if (!a) return;
+    const left = workingDaysBetween(day, dayNumber(a.expires)!);
+    const status = !validOn(a.expires, day) ? 'expired' : left <= rules.national.validity.extensionWorkingDays ? 'expiring' : 'valid';
+    out.push({ kind, id: a.id, date: a.expires, status, workingDaysLeft: left });
+  };
+  if (artefacts.standardContract) out.push({ kind: 'standardContract', id: artefacts.standardContract.filingId, date: artefacts.standardContract.filedOn, status: 'filed' });
+  expiring('certification', artefacts.certification);
+  expiring('securityAssessment', artefacts.securityAssessment);
+  if (artefacts.pia) out.push({ kind: 'pia', date: artefacts.pia.date, status: 'filed' });
+  return out;
+}

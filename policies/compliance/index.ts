@@ -1,7 +1,7 @@
 // Public surface of the compliance engine (re-exported by policies/index.ts): China's export
 // pathways decided from the facts of one transfer, under a rule set that is data (rules/).
 export { exportPathway } from './pathway.js';
-export { artefactWarnings } from './artefacts.js';
+export { artefactStatus, artefactWarnings, type ArtefactStatus } from './artefacts.js';
 export { volumeThresholds } from './thresholds.js';
 export { decisionDifferences, type DecisionOutcome } from './replay.js';
 export { DEFAULT_RULES } from './defaults.js';

@@ -1,8 +1,7 @@
-// The store of distinct individuals per exporter and year, and the record's artefact statuses.
+// The store of distinct individuals per exporter and year.
 import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { artefactStatus, workingDaysBetween } from '../../../gateway/compliance/routes.js';
 import { HASH_BYTES, SubjectStore, subjectHasher } from '../../../gateway/compliance/subject-store.js';
 import { tempDir } from '../../helpers.js';
 
@@ -47,28 +46,4 @@ t.test('flushed hashes survive a reopen; a torn last record is cut and not count
   t.equal(again.count('x', 2026, 'pi'), 5000);
   t.equal(statSync(join(dir, file!)).size, 5000 * 16, 'the torn bytes are gone');
   t.same([...again.probe('x', 2026, 'pi', hashes('x', ['S-4999', 'S-5000']), 2)], [0, 1]);
-});
-
-t.test('working days count Monday to Friday after the first date up to the second', async (t) => {
-  t.equal(workingDaysBetween('2026-11-27', '2026-11-30'), 1, 'Friday to Monday');
-  t.equal(workingDaysBetween('2026-11-27', '2026-11-27'), 0);
-  t.equal(workingDaysBetween('2026-11-30', '2026-11-27'), -1);
-  t.equal(workingDaysBetween('2026-01-01', '2026-12-31'), 260);
-});
-
-t.test('artefacts: valid, expiring within 60 working days, expired on the day after, filings without expiry', async (t) => {
-  const today = '2026-11-27';
-  t.same(artefactStatus({
-    standardContract: { filingId: 'F-1', filedOn: '2026-01-15' },
-    certification: { id: 'C-1', expires: '2027-02-19' }, // 60 working days ahead
-    securityAssessment: { id: 'SA-1', expires: '2026-11-26' },
-    pia: { date: '2026-11-01' },
-  }, today), [
-    { kind: 'standardContract', id: 'F-1', date: '2026-01-15', status: 'filed' },
-    { kind: 'certification', id: 'C-1', date: '2027-02-19', status: 'expiring', workingDaysLeft: 60 },
-    { kind: 'securityAssessment', id: 'SA-1', date: '2026-11-26', status: 'expired', workingDaysLeft: -1 },
-    { kind: 'pia', date: '2026-11-01', status: 'filed' },
-  ]);
-  t.match(artefactStatus({ certification: { id: 'C-2', expires: '2027-02-22' } }, today), [{ status: 'valid', workingDaysLeft: 61 }]);
-  t.match(artefactStatus({ certification: { id: 'C-3', expires: today } }, today), [{ status: 'expiring', workingDaysLeft: 0 }], 'valid through its expiry day');
 });

@@ -1,7 +1,7 @@
 // VALIDITY: the artefacts a pathway relies on, on the facts' date (an expiry day is still valid,
 // the day after is not; a filing counts from its day), and the warnings 60 working days before expiry.
 import t from 'tap';
-import { artefactWarnings, exportPathway } from '../../../policies/compliance/index.js';
+import { artefactStatus, artefactWarnings, exportPathway } from '../../../policies/compliance/index.js';
 import { dayNumber, isoDate, periodEnd, workingDaysBetween } from '../../../policies/compliance/dates.js';
 import { DATE, facts, ruleIds, type FactsChanges } from './fixtures.js';
 
@@ -105,8 +105,29 @@ t.test('working days count Monday to Friday after the first day through the last
     ['2026-03-02', '2026-05-25', 60],
     ['2026-03-09', '2026-03-02', -5],
     ['1969-12-29', '1970-01-05', 5], // across the epoch
+    ['2026-11-27', '2026-11-30', 1], // Friday to Monday
+    ['2026-11-27', '2026-11-27', 0],
+    ['2026-11-30', '2026-11-27', -1],
+    ['2026-01-01', '2026-12-31', 260],
   ];
   for (const [from, to, days] of rows) t.equal(workingDaysBetween(day(from), day(to)), days, `${from} to ${to}`);
+});
+
+t.test('artefact status: valid, expiring within 60 working days, expired on the day after, filings without expiry', async (t) => {
+  const today = '2026-11-27';
+  t.same(artefactStatus({
+    standardContract: { filingId: 'F-1', filedOn: '2026-01-15' },
+    certification: { id: 'C-1', expires: '2027-02-19' }, // 60 working days ahead
+    securityAssessment: { id: 'SA-1', expires: '2026-11-26' },
+    pia: { date: '2026-11-01' },
+  }, today), [
+    { kind: 'standardContract', id: 'F-1', date: '2026-01-15', status: 'filed' },
+    { kind: 'certification', id: 'C-1', date: '2027-02-19', status: 'expiring', workingDaysLeft: 60 },
+    { kind: 'securityAssessment', id: 'SA-1', date: '2026-11-26', status: 'expired', workingDaysLeft: -1 },
+    { kind: 'pia', date: '2026-11-01', status: 'filed' },
+  ]);
+  t.match(artefactStatus({ certification: { id: 'C-2', expires: '2027-02-22' } }, today), [{ status: 'valid', workingDaysLeft: 61 }]);
+  t.match(artefactStatus({ certification: { id: 'C-3', expires: today } }, today), [{ status: 'expiring', workingDaysLeft: 0 }], 'valid through its expiry day');
 });
 
 t.test('dates: calendar checks and the end of a period in years (Civil Code Art 202)', async (t) => {
