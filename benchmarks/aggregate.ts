@@ -9,7 +9,7 @@
 // take 11 hours); its values/s is measured on that sample, and the table says so.
 // Every run checks each decrypted sum against the clear sum plus the noise, and fails if one differs.
 import { generateRandomKeys } from 'paillier-bigint';
-import { discreteLaplace, laplaceScale } from '../crypto/dp.js';
+import { discreteLaplace, laplaceBound, laplaceScale } from '../crypto/dp.js';
 import { decryptVector, encryptVector, generateAnalystKeys, HeAccumulator, heParams } from '../crypto/he/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { Connector } from '../connectors/connector.js';
 import { toBase64 } from '../crypto/bytes.js';
 import { generateIdentity } from '../crypto/identity.js';
-import { laplaceBound } from '../crypto/dp.js';
 import { buildGateway } from '../gateway/server.js';
 import { AGGREGATION_PROPERTY } from '../policies/aggregation/terms.js';
 import { APPROVAL } from '../policies/negotiation/extensions.js';

@@ -7,29 +7,12 @@ import type { RecordBatch, Vector } from 'apache-arrow';
 import { fromBase64, toBase64 } from '../crypto/bytes.js';
 import { DataportError } from '../crypto/errors.js';
 import { decryptVector, encryptVector, generateAnalystKeys, type AnalystKeyPair, type HeParamSet } from '../crypto/he/index.js';
+import type { JobView } from '../policies/aggregation/job.js';
 import { cellIndexer, cellLabels, cellCount, type AggregationQuery } from '../policies/aggregation/terms.js';
 import type { SignedClient } from './signed-http.js';
 import { readSource, type ReadSourceOptions, type SourceFormat } from './sources/index.js';
 
-export interface JobView {
-  id: string;
-  state: 'OPEN' | 'RELEASED' | 'FAILED';
-  analyst: string;
-  query: AggregationQuery;
-  paramSet: HeParamSet;
-  publicKey: string;
-  epsilon: number;
-  sensitivity: number;
-  minProviders: number;
-  minCohort: number;
-  deadline: string;
-  providers: { provider: string; datasetId: string; contributed: boolean }[];
-  failure?: string;
-  released?: {
-    at: string; contributors: number; digest: string; ciphertext?: string;
-    noise: { mechanism: string; epsilon: number; sensitivity: number; scale: number; bound: number; confidence: number };
-  };
-}
+export type { JobView };
 
 export interface AggregateCell {
   /** The cell's value of each group-by column. */
@@ -131,13 +114,16 @@ export async function localAggregate(job: Pick<JobView, 'query' | 'minCohort' | 
       if (!v) throw new DataportError('DP_ERR_SCHEMA_MISMATCH', `the job's query needs column ${JSON.stringify(name)}, which the data does not have`);
       return v;
     };
-    const groups = new Map(q.groupBy.map((g) => [g.column, column(g.column)]));
+    const groups = q.groupBy.map((g) => column(g.column));
     const where = (q.where ?? []).map((w) => ({ v: column(w.column), equals: w.equals }));
     const value = q.value === undefined ? undefined : column(q.value);
-    for (let i = 0; i < batch.numRows; i++) {
+    // One accessor per batch, over the row the loop is at: no closure or column look-up per row.
+    let i = 0;
+    const groupValue = (c: number) => text(groups[c]!.get(i));
+    rows: for (; i < batch.numRows; i++) {
       seen++;
-      if (!where.every((w) => text(w.v.get(i)) === w.equals)) continue;
-      const cell = cellOf((c) => text(groups.get(c)!.get(i)));
+      for (const w of where) if (text(w.v.get(i)) !== w.equals) continue rows;
+      const cell = cellOf(groupValue);
       if (cell < 0) continue;
       counted++;
       records[cell]!++;

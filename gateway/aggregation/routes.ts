@@ -5,7 +5,8 @@ import { HE_PARAM_SETS } from '../../crypto/he/index.js';
 import { QUERY_SCHEMA } from '../../policies/aggregation/terms.js';
 import { errorBody, signed } from '../management/schemas.js';
 import type { ControlPlane } from '../state/control-plane.js';
-import type { AggregationService, OpenJobInput } from './service.js';
+import type { JobView } from '../../policies/aggregation/job.js';
+import { BOUND_CONFIDENCE, type AggregationService, type OpenJobInput } from './service.js';
 import type { Job } from './state.js';
 
 /** A contribution: one compressed BFV ciphertext, in base64 (an 8192-slot one is a few hundred kB). */
@@ -33,7 +34,7 @@ const openBody = {
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 /** A job as its parties see it; the analyst also gets the released ciphertext. */
-function view(job: Job, did: string, ciphertext?: string): Record<string, unknown> {
+function view(job: Job, did: string, ciphertext?: string): JobView {
   return {
     id: job.id, state: job.state, analyst: job.analyst, query: job.query, paramSet: job.paramSet, publicKey: job.publicKey,
     epsilon: job.epsilon, sensitivity: job.sensitivity, minProviders: job.minProviders, minCohort: job.minCohort, deadline: job.deadline, openedAt: job.openedAt,
@@ -42,7 +43,7 @@ function view(job: Job, did: string, ciphertext?: string): Record<string, unknow
     ...(job.released && {
       released: {
         at: job.released.at, contributors: job.released.contributors, digest: job.released.digest,
-        noise: { mechanism: 'discrete-laplace', epsilon: job.epsilon, sensitivity: job.sensitivity, scale: job.released.scale, bound: job.released.bound95, confidence: 0.95 },
+        noise: { mechanism: 'discrete-laplace', epsilon: job.epsilon, sensitivity: job.sensitivity, scale: job.released.scale, bound: job.released.bound95, confidence: BOUND_CONFIDENCE },
         ...(did === job.analyst && { ciphertext }),
       },
     }),

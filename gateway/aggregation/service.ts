@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { fromBase64, toBase64 } from '../../crypto/bytes.js';
-import { discreteLaplace, laplaceBound } from '../../crypto/dp.js';
+import { discreteLaplace, laplaceBound, laplaceScale } from '../../crypto/dp.js';
 import { DataportError } from '../../crypto/errors.js';
 import { HE_PARAM_SETS, HeAccumulator, heParams, validateCiphertext, validatePublicKey, type HeParamSet } from '../../crypto/he/index.js';
 import { aggregationTerms, cellCount, checkQuery, type AggregationQuery, type AggregationTerms } from '../../policies/aggregation/terms.js';
@@ -22,7 +22,7 @@ import type { Job } from './state.js';
 /** Longest a job may stay open. */
 const MAX_OPEN_MS = 7 * 24 * 3600_000;
 /** The confidence of the noise bound a release reports. */
-const BOUND_CONFIDENCE = 0.95;
+export const BOUND_CONFIDENCE = 0.95;
 /** How soon a release is tried again when another replica holds the job's lease. */
 const RETRY_MS = 1_000;
 /** The blob names of a job (the names its files had before the BlobStore, so those still read). */
@@ -143,7 +143,7 @@ export class AggregationService {
     }
     if (job.contributions.has(provider)) throw new DataportError('DP_ERR_CONFLICT', `${provider} has already contributed to job ${id}`);
     const bytes = fromBase64(ciphertext);
-    await validateCiphertext(job.paramSet as HeParamSet, bytes);
+    await validateCiphertext(job.paramSet, bytes);
     // Kept before it is acknowledged: an accepted contribution survives a crash.
     const sum = digest(bytes);
     await this.o.blobs.put(job.id, contributionName(provider, sum), bytes);
@@ -218,9 +218,9 @@ export class AggregationService {
       return;
     }
     const cells = cellCount(job.query);
-    const scale = job.sensitivity / job.epsilon;
+    const scale = laplaceScale(job.sensitivity, job.epsilon);
     const ciphertexts = await Promise.all([...job.contributions].map(([provider, sum]) => this.o.blobs.get(job.id, contributionName(provider, sum))));
-    const acc = await HeAccumulator.create(job.paramSet as HeParamSet);
+    const acc = await HeAccumulator.create(job.paramSet);
     let result: Uint8Array;
     try {
       for (const ct of ciphertexts) acc.add(ct);

@@ -2,9 +2,9 @@
 // providers (each contribution's ciphertext digest), released (the noisy total's digest, the
 // epsilon spent) or failed. Rebuilt from the ledger with the rest of the control plane; the
 // ciphertexts themselves are files beside the ledger (gateway/aggregation/service.ts).
+import type { HeParamSet } from '../../crypto/he/index.js';
+import type { JobState } from '../../policies/aggregation/job.js';
 import type { AggregationQuery } from '../../policies/aggregation/terms.js';
-
-export type JobState = 'OPEN' | 'RELEASED' | 'FAILED';
 
 export interface Job {
   id: string;
@@ -12,7 +12,7 @@ export interface Job {
   /** The analyst's agreements the job rests on, each with its dataset and provider. */
   sources: { agreementId: string; datasetId: string; provider: string }[];
   query: AggregationQuery;
-  paramSet: string;
+  paramSet: HeParamSet;
   /** The analyst's BFV public key (base64). */
   publicKey: string;
   epsilon: number;

@@ -117,14 +117,14 @@ export function checkQuery(query: unknown, terms: AggregationTerms, epsilon: num
   return q;
 }
 
-/** The cell of a record: its group-by values' positions in mixed radix, or -1 if one is not listed. */
-export function cellIndexer(q: AggregationQuery): (valueOf: (column: string) => string | null) => number {
+/** The cell of a record: its group-by values' positions in mixed radix, or -1 if one is not listed. `valueOf(c)` is its value of group-by column c. */
+export function cellIndexer(q: AggregationQuery): (valueOf: (c: number) => string | null) => number {
   const positions = q.groupBy.map((g) => new Map(g.values.map((v, i) => [v, i])));
   const radix = q.groupBy.map((g) => g.values.length);
   return (valueOf) => {
     let cell = 0;
-    for (let c = 0; c < q.groupBy.length; c++) {
-      const v = valueOf(q.groupBy[c]!.column);
+    for (let c = 0; c < positions.length; c++) {
+      const v = valueOf(c);
       const at = v === null ? undefined : positions[c]!.get(v);
       if (at === undefined) return -1;
       cell = cell * radix[c]! + at;
