@@ -5,6 +5,7 @@
 //    fixes in trips, speed, heading, and a free-text note that sometimes names a phone or a plate.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { vinCheckDigit } from '../../gateway/pipeline/detect/index.js';
 
 /** mulberry32: a small seeded generator, so every run writes the same files. */
 function random(seed: number): () => number {
@@ -92,15 +93,10 @@ export function writePharmaData(dir: string, subjects = 300, seed = 20260101): P
 // ---- vehicle telemetry -------------------------------------------------------------------------
 
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
-const VIN_VALUE: Record<string, number> = Object.fromEntries([...'0123456789'].map((d) => [d, Number(d)]).concat(
-  [...'ABCDEFGH'].map((c, i) => [c, i + 1]), [...'JKLMN'].map((c, i) => [c, i + 1]), [['P', 7], ['R', 9]], [...'STUVWXYZ'].map((c, i) => [c, i + 2]),
-));
-const VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
 
-/** A VIN with its ISO 3779 check digit (position 9: the weighted sum mod 11, 10 written X). */
+/** A VIN with its ISO 3779 check digit in position 9 (the one the detector and the tokeniser check). */
 export function vinWithCheckDigit(vin17: string): string {
-  const sum = [...vin17].reduce((s, c, i) => s + VIN_VALUE[c]! * VIN_WEIGHTS[i]!, 0) % 11;
-  return vin17.slice(0, 8) + (sum === 10 ? 'X' : String(sum)) + vin17.slice(9);
+  return vin17.slice(0, 8) + vinCheckDigit(vin17) + vin17.slice(9);
 }
 
 function vin(r: Rng): string {
