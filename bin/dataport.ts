@@ -67,12 +67,8 @@ Connector (every command takes --gateway URL --identity key.json, and --json for
 
 
 function parse(args: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  return { values: values as Record<string, string | boolean | undefined>, positionals };
 }
 
 function intOption(value: string | boolean | undefined, name: string, fallback: number): number {
@@ -90,7 +86,7 @@ function ledgerDir(dir: string | undefined): string {
 }
 
 /** The usage lines of one command (its entries in USAGE with their continuation lines). */
-export function commandHelp(command: string): string | undefined {
+function commandHelp(command: string): string | undefined {
   const lines = USAGE.split('\n');
   const out: string[] = [];
   let inside = false;
@@ -179,19 +175,9 @@ async function main(argv: string[]): Promise<number> {
     case 'pathway':
       return pathwayCommand(rest);
     case 'demo':
-      try {
-        return await demoCommand(rest);
-      } catch (e) {
-        if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((e as Error).message);
-        throw e;
-      }
+      return demoCommand(rest);
     case 'aggregate':
-      try {
-        return await aggregateCommand(rest);
-      } catch (e) {
-        if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((e as Error).message);
-        throw e;
-      }
+      return aggregateCommand(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);
@@ -203,14 +189,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     default:
-      if (CONNECTOR_COMMANDS.includes(command)) {
-        try {
-          return await connectorCommand(command, rest);
-        } catch (e) {
-          if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((e as Error).message);
-          throw e;
-        }
-      }
+      if (CONNECTOR_COMMANDS.includes(command)) return connectorCommand(command, rest);
       throw new UsageError(`unknown command ${command}`);
   }
 }
@@ -220,8 +199,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`dataport: ${e.message}\n\n${USAGE}`);
+    // node:util parseArgs's refusals (an unknown option, a missing value) are usage errors too.
+    if (e instanceof UsageError || (e as { code?: string } | undefined)?.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`dataport: ${(e as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (e instanceof DataportError) {
       process.stderr.write(`dataport: ${e.code}: ${e.message}\n`);
