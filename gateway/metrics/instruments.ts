@@ -82,30 +82,9 @@ export function createMetrics({ state, ledger }: MetricSources): Metrics {
       this.set(ledger.size);
     },
   });
-  new Gauge({
-    name: 'dataport_negotiations', help: 'Contract negotiations by state', labelNames: ['state'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of NEGOTIATION_STATES) this.set({ state: s }, 0);
-      for (const n of state.negotiations.values()) this.inc({ state: n.state });
-    },
-  });
-  new Gauge({
-    name: 'dataport_transfers', help: 'Transfer processes by state', labelNames: ['state'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of TRANSFER_PROCESS_STATES) this.set({ state: s }, 0);
-      for (const t of state.transfers.values()) this.inc({ state: t.state });
-    },
-  });
-  new Gauge({
-    name: 'dataport_aggregation_jobs', help: 'Homomorphic aggregation jobs by state', labelNames: ['state'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of JOB_STATES) this.set({ state: s }, 0);
-      for (const j of state.aggregation.jobs.values()) this.inc({ state: j.state });
-    },
-  });
+  byState(registry, 'dataport_negotiations', 'Contract negotiations by state', NEGOTIATION_STATES, () => state.negotiations.values());
+  byState(registry, 'dataport_transfers', 'Transfer processes by state', TRANSFER_PROCESS_STATES, () => state.transfers.values());
+  byState(registry, 'dataport_aggregation_jobs', 'Homomorphic aggregation jobs by state', JOB_STATES, () => state.aggregation.jobs.values());
   new Gauge({
     name: 'dataport_compliance_decisions', help: 'Compliance decisions recorded in the ledger, per exporter', labelNames: ['exporter'], registers: [registry],
     collect() {
@@ -142,4 +121,16 @@ export function createMetrics({ state, ledger }: MetricSources): Metrics {
       if (recentDenials.length > KEEP_DENIALS) recentDenials.shift();
     },
   };
+}
+
+/** A gauge of `items` by state, counted at scrape time; every one of `states` has a series, zero or not. */
+function byState(registry: Registry, name: string, help: string, states: readonly string[], items: () => Iterable<{ state: string }>): void {
+  new Gauge({
+    name, help, labelNames: ['state'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of states) this.set({ state: s }, 0);
+      for (const x of items()) this.inc({ state: x.state });
+    },
+  });
 }
