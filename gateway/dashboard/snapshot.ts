@@ -3,6 +3,7 @@
 // (transfers, jobs, reasons) come from the control plane the gauges are computed from.
 // Aggregate figures and participants' DIDs only: no row, no value, no data subject.
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { isTransferTerminal } from '../../policies/transfer/state-machine.js';
 import type { LedgerStore } from '../store/types.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ControlPlane } from '../state/control-plane.js';
@@ -63,11 +64,10 @@ export async function dashboardSnapshot(metrics: Metrics, state: ControlPlane, l
   const rowsInBy = by('dataport_rows_in_total', 'transfer');
   const bytesOutBy = by('dataport_bytes_out_total', 'transfer');
 
-  const running = (s: string) => s === 'REQUESTED' || s === 'STARTED' || s === 'SUSPENDED';
-  const all_ = [...state.transfers.values()];
+  const known = [...state.transfers.values()];
   const shown = [
-    ...all_.filter((t) => running(t.state)),
-    ...all_.filter((t) => !running(t.state)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, SHOW_FINISHED),
+    ...known.filter((t) => !isTransferTerminal(t.state)),
+    ...known.filter((t) => isTransferTerminal(t.state)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, SHOW_FINISHED),
   ];
   const transfers: TransferRow[] = shown.map((t) => ({
     providerPid: t.providerPid, datasetId: t.datasetId, provider: t.provider, consumer: t.consumer, mode: t.mode, state: t.state,
