@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, type Identity } from '../crypto/identity.js';
 import { DataportError } from '../crypto/errors.js';
+import { chinaDate } from '../gateway/compliance/facts.js';
 
 export function tempDir(t: { teardown: (fn: () => void) => void }, prefix = 'dataport-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -20,14 +21,15 @@ export function testIdentity(n = 1): Identity {
 export const repoRoot = new URL('../../', import.meta.url).pathname;
 export const cli = join(repoRoot, 'dist', 'bin', 'dataport.js');
 
-/** Provider and consumer profiles used across the control-plane tests. */
 /** Today in China (UTC+8), as the compliance engine dates its decisions. */
 export const today = inDays(0);
 
 /** The China date `days` from today. */
 export function inDays(days: number): string {
-  return new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
+  return chinaDate(new Date(Date.now() + days * 86_400_000)).date;
 }
+
+/** Provider and consumer profiles used across the control-plane tests. */
 
 /**
  * A hospital exporting health data of a few hundred patients: sensitive personal information of
@@ -93,4 +95,15 @@ export async function until<X>(what: string, check: () => X | undefined | Promis
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The value of one sample in a Prometheus text exposition (labels in any order), or undefined. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
 }

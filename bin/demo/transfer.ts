@@ -3,6 +3,7 @@
 import type { Connector } from '../../connectors/connector.js';
 import { verifyReceipt, type CompletionEntry, type Receipt } from '../../connectors/transfers.js';
 import { DataportError } from '../../crypto/errors.js';
+import { chinaDate } from '../../gateway/compliance/facts.js';
 import type { ColumnReport, DroppedColumn } from '../../gateway/pipeline/apply.js';
 import type { PrivacyReport } from '../../gateway/pipeline/privacy/index.js';
 import { describePrivacy, describeTrajectory } from '../../gateway/pipeline/summary.js';
@@ -13,10 +14,9 @@ export const PIPELINE = 'https://w3id.org/dataport/v1#pipeline';
 
 /** An exporter's profile: a filed standard contract and an impact assessment dated today (China time). */
 export function exporterProfile(legalName: string, sector: string, filingId: string) {
-  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
   return {
     legalName, jurisdiction: 'CN-BJ', roles: ['provider' as const],
-    exporter: { ciio: false, zone: 'beijing-ftz', sector, artefacts: { standardContract: { filingId, filedOn: '2026-01-15' }, pia: { date: today } } },
+    exporter: { ciio: false, zone: 'beijing-ftz', sector, artefacts: { standardContract: { filingId, filedOn: '2026-01-15' }, pia: { date: chinaDate(new Date()).date } } },
   };
 }
 

@@ -1,49 +1,16 @@
 import t from 'tap';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildGateway } from '../../gateway/server.js';
-import { APPROVAL } from '../../policies/negotiation/extensions.js';
-import { gatewayWorld } from './world.js';
-import { repoRoot, tempDir, testIdentity, until } from '../helpers.js';
+import { trialWorld } from './world.js';
+import { repoRoot, sample, tempDir, testIdentity, until } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: the browser test needs it (apt-get install chromium)`;
 if (skip) console.log(`# SKIP dashboard browser test: ${skip}`);
 
-type T = Parameters<typeof tempDir>[0];
-const PIPELINE = 'https://w3id.org/dataport/v1#pipeline';
-const fields = [
-  { name: 'USUBJID', type: 'utf8', role: 'direct-identifier', category: 'identity' },
-  { name: 'AGE', type: 'int32', role: 'quasi-identifier' },
-];
 const ROWS = 200000;
-
-async function world(t: T) {
-  const dir = tempDir(t);
-  const csv = join(dir, 'trial.csv');
-  writeFileSync(csv, ['USUBJID,AGE', ...Array.from({ length: ROWS }, (_, i) => `01-701-${String(i).padStart(6, '0')},${20 + (i % 60)}`)].join('\n') + '\n');
-  const { app, base, provider, consumer } = await gatewayWorld(t, { datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 2000 } } });
-  const offer = {
-    '@id': 'trial:offer', '@type': 'Offer', [APPROVAL]: 'auto',
-    permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }] }],
-    obligation: [{ action: 'anonymize', [PIPELINE]: { columns: { USUBJID: [{ op: 'pseudonymize', length: 16 }] }, roles: { 'quasi-identifier': 'keep' } } }],
-  };
-  await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields }, subjects: ROWS, compliance: { importantData: 'none' }, source: { format: 'csv', rows: ROWS }, offers: [offer] });
-  const agreement = await consumer.negotiate({ datasetId: 'trial', offer, purpose: 'research' });
-  return { app, base, consumer, agreementId: agreement.agreement['@id'] };
-}
-
-/** The value of one sample in a Prometheus text exposition (labels in any order), or undefined. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 /** The raw number a dashboard figure shows (its data-value), or NaN before the first snapshot. */
 async function shown(page: Page, id: string): Promise<number> {
@@ -51,12 +18,11 @@ async function shown(page: Page, id: string): Promise<number> {
   return v ? Number(v) : Number.NaN;
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `ms`. */
 /** The page updates once a second: poll it every 100 ms, for up to 10 s. */
 const watch = <X>(what: string, check: () => Promise<X | undefined>) => until(what, check, 10_000, 100);
 
 t.test('the dashboard shows the figures /metrics gives, and follows a running transfer', { skip }, async (t) => {
-  const { app, base, consumer, agreementId } = await world(t);
+  const { app, base, consumer, agreementId } = await trialWorld(t, { rows: ROWS, batchRows: 2000 });
   // Imported here, not at the top: loading playwright-core before the negotiation changes its timing
   // enough to expose a race in the consumer connector (FINALIZED can arrive before it records VERIFIED).
   const { chromium } = await import('playwright-core');

@@ -1,33 +1,7 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import { APPROVAL } from '../../policies/negotiation/extensions.js';
-import { gatewayWorld } from './world.js';
-import { tempDir } from '../helpers.js';
-
-type T = Parameters<typeof tempDir>[0];
-const PIPELINE = 'https://w3id.org/dataport/v1#pipeline';
-const fields = [
-  { name: 'USUBJID', type: 'utf8', role: 'direct-identifier', category: 'identity' },
-  { name: 'AGE', type: 'int32', role: 'quasi-identifier' },
-];
-
-/** One gateway, a hospital publishing `rows` synthetic subjects, and a sponsor holding an agreement. */
-async function world(t: T, rows: number, constraints: unknown[] = []) {
-  const dir = tempDir(t);
-  const csv = join(dir, 'trial.csv');
-  writeFileSync(csv, ['USUBJID,AGE', ...Array.from({ length: rows }, (_, i) => `01-701-${String(i).padStart(6, '0')},${20 + (i % 60)}`)].join('\n') + '\n');
-  const { app, base, provider, consumer } = await gatewayWorld(t, { datasets: { trial: { path: csv, format: 'csv', schema: fields.map(({ name, type }) => ({ name, type })), batchRows: 500 } } });
-  const offer = {
-    '@id': 'trial:offer', '@type': 'Offer', [APPROVAL]: 'auto',
-    permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }, ...constraints] }],
-    obligation: [{ action: 'anonymize', [PIPELINE]: { columns: { USUBJID: [{ op: 'pseudonymize', length: 16 }] }, roles: { 'quasi-identifier': 'keep' } } }],
-  };
-  await provider.publish({ id: 'trial', title: 'synthetic trial', schema: { fields }, subjects: rows, compliance: { importantData: 'none' }, source: { format: 'csv' }, offers: [offer] });
-  const agreement = await consumer.negotiate({ datasetId: 'trial', offer, purpose: 'research' });
-  return { app, base, consumer, agreementId: agreement.agreement['@id'] };
-}
+import { trialWorld } from './world.js';
+import { sample, until } from '../helpers.js';
 
 async function drain(batches: AsyncIterable<RecordBatch>): Promise<number> {
   let rows = 0;
@@ -35,19 +9,8 @@ async function drain(batches: AsyncIterable<RecordBatch>): Promise<number> {
   return rows;
 }
 
-/** The value of one sample in a Prometheus text exposition (labels in any order), or undefined. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-
 t.test('GET /metrics is public and exposes every named instrument in the Prometheus text format', async (t) => {
-  const { app } = await world(t, 10);
+  const { app } = await trialWorld(t, { rows: 10, batchRows: 500 });
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   t.equal(res.statusCode, 200, 'no signature needed');
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
@@ -58,7 +21,7 @@ t.test('GET /metrics is public and exposes every named instrument in the Prometh
   ]) t.match(res.body, new RegExp(`^# TYPE ${name} `, 'm'), `${name} is exposed`);
   t.equal(sample(res.body, 'dataport_negotiations', { state: 'TERMINATED' }), 0, 'every state has a series, zero or not');
   // The consumer has its agreement before the provider's side records FINALIZED: wait for it.
-  for (let i = 0; i < 100 && [...app.state.negotiations.values()][0]?.state !== 'FINALIZED'; i++) await new Promise((r) => setTimeout(r, 20));
+  await until('the provider to record FINALIZED', () => ([...app.state.negotiations.values()][0]?.state === 'FINALIZED' ? true : undefined), 2000, 20);
   const later = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.equal(sample(later, 'dataport_negotiations', { state: 'FINALIZED' }), 1, 'the agreement reached, read from the control plane');
   await app.ledger.flush();
@@ -68,7 +31,7 @@ t.test('GET /metrics is public and exposes every named instrument in the Prometh
 });
 
 t.test('the rows and bytes counters equal the transfer\'s totals once it completes', async (t) => {
-  const { app, consumer, agreementId } = await world(t, 2500);
+  const { app, consumer, agreementId } = await trialWorld(t, { rows: 2500, batchRows: 500 });
   const { providerPid, batches, completed } = await consumer.transfers.pull(agreementId);
   t.equal(await drain(batches), 2500);
   const done = await completed;
@@ -83,7 +46,7 @@ t.test('the rows and bytes counters equal the transfer\'s totals once it complet
 });
 
 t.test('policy refusals are counted by code, with where they happened', async (t) => {
-  const { app, consumer, agreementId } = await world(t, 50, [{ leftOperand: 'count', operator: 'lteq', rightOperand: '1' }]);
+  const { app, consumer, agreementId } = await trialWorld(t, { rows: 50, batchRows: 500, constraints: [{ leftOperand: 'count', operator: 'lteq', rightOperand: '1' }] });
   const first = await consumer.transfers.pull(agreementId);
   await drain(first.batches);
   await first.completed;
