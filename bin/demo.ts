@@ -14,7 +14,7 @@ import type { TransferView } from './demo/transfer.js';
 import { DemoWorld } from './demo/world.js';
 import { UsageError } from './connector-commands.js';
 
-export const DEMO_USAGE = `Usage: dataport demo pharma|telemetry [--json] [--data DIR] [--serve [--port N]] [--data-dir DIR]
+const DEMO_USAGE = `Usage: dataport demo pharma|telemetry [--json] [--data DIR] [--serve [--port N]] [--data-dir DIR]
 
   pharma     a hospital network exports trial demographics (SDTM DM) to a sponsor: k-anonymous,
              l-diverse on the arm; three sites answer "adverse events by body system and arm" by

@@ -4,6 +4,7 @@
 // no site's rows, nor its own counts, leave in the clear.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Connector } from '../../connectors/connector.js';
 import { readSource } from '../../connectors/sources/index.js';
 import { APPROVAL } from '../../policies/negotiation/extensions.js';
 import { AGGREGATION_PROPERTY, type AggregationQuery } from '../../policies/aggregation/terms.js';
@@ -149,8 +150,7 @@ export async function runPharma(world: DemoWorld, opts: { dataDir?: string; work
 
   // 2. The sponsor reads the catalog and negotiates; the gateway takes the compliance decision.
   const negotiation = await negotiateFromCatalog(sponsor, datasetId, offer['@id'], 'clinical-research');
-  const decisions = await world.decisions(datasetId);
-  const compliance = decisions.find((d) => d.stage === 'negotiation') ?? decisions[decisions.length - 1]!;
+  const compliance = await world.decision(datasetId);
 
   // 3. The transfer through the pipeline; the receipt checked.
   const transfer = await pullAndVerify(world, sponsor, negotiation.agreementId);
@@ -168,7 +168,7 @@ export async function runPharma(world: DemoWorld, opts: { dataDir?: string; work
   };
 }
 
-async function aggregate(world: DemoWorld, analyst: Awaited<ReturnType<DemoWorld['connector']>>, sites: { site: string; path: string; rows: Row[] }[]): Promise<AggregationView> {
+async function aggregate(world: DemoWorld, analyst: Connector, sites: { site: string; path: string; rows: Row[] }[]): Promise<AggregationView> {
   const started = performance.now();
   const providers = [];
   const agreements: string[] = [];
@@ -194,7 +194,7 @@ async function aggregate(world: DemoWorld, analyst: Awaited<ReturnType<DemoWorld
   const all = sites.flatMap((s) => s.rows);
   const values = (c: string) => [...new Set(all.map((r) => r[c]!))].sort();
   const query: AggregationQuery = { statistic: 'count', groupBy: [{ column: 'AEBODSYS', values: values('AEBODSYS') }, { column: 'ARM', values: values('ARM') }] };
-  const { job, keys } = await analyst.aggregation.open({ agreements, query, epsilon: 1, deadline: new Date(Date.now() + 120_000), paramSet: 'bfv-4096' });
+  const { job, keys } = await analyst.aggregation.open({ agreements, query, epsilon: TERMS.epsilon, deadline: new Date(Date.now() + 120_000), paramSet: 'bfv-4096' });
   const contributions = [];
   for (const p of providers) contributions.push({ site: p.site, ...(await p.connector.aggregation.contribute(job.id, { path: p.path, format: 'csv' })) });
   await analyst.aggregation.settled(job.id);
@@ -211,7 +211,7 @@ async function aggregate(world: DemoWorld, analyst: Awaited<ReturnType<DemoWorld
   return {
     question: 'adverse events by body system (AEBODSYS) and arm (ARM), all severities',
     sites: contributions.map((c) => ({ site: c.site, records: c.records, counted: c.counted, suppressedCells: c.suppressedCells })),
-    epsilon: 1, minCohort: TERMS.minCohort,
+    epsilon: TERMS.epsilon, minCohort: TERMS.minCohort,
     noise: { mechanism: result.noise.mechanism, scale: result.noise.scale, bound: result.noise.bound, confidence: result.noise.confidence },
     cells: cells.length,
     top: [...cells].sort((a, b) => b.value - a.value).slice(0, 5),

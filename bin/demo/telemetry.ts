@@ -3,6 +3,7 @@
 // each trip's first and last 200 m (homes, workplaces), turns VINs into format-preserving tokens
 // and plates into pseudonyms, scrubs identifiers out of the drivers' notes, and coarsens positions
 // to geohash cells and times to the minute.
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLT_SCHEMA } from '../../connectors/sources/gps-trace.js';
 import type { LocalDataset } from '../../connectors/transfers.js';
@@ -68,12 +69,17 @@ function geolife(datasetId: string) {
   };
 }
 
+/** The GeoLife tree under `dataDir`: one directory per user (`geolife/plt/NNN/Trajectory/*.plt`). */
+function geolifeFiles(dataDir: string): { path: string; vehicles: number; source: string } {
+  const path = join(dataDir, 'geolife', 'plt');
+  const users = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).length;
+  return { path, vehicles: users, source: `Microsoft Research GeoLife traces of ${users} users (real data, research use only)` };
+}
+
 export async function runTelemetry(world: DemoWorld, opts: { dataDir?: string; workDir: string }): Promise<TelemetryResult> {
   const datasetId = `fleet-telemetry${world.suffix}`;
   const bundled = opts.dataDir === undefined;
-  const files = bundled
-    ? { ...writeTelemetryData(opts.workDir), source: 'bundled synthetic fleet (generated, seed 20260202; no real vehicle)' }
-    : { path: join(opts.dataDir!, 'geolife', 'plt'), vehicles: 11, source: 'Microsoft Research GeoLife traces of 11 users (real data, research use only)' };
+  const files = bundled ? { ...writeTelemetryData(opts.workDir), source: 'bundled synthetic fleet (generated, seed 20260202; no real vehicle)' } : geolifeFiles(opts.dataDir!);
   const d = bundled ? fleet(datasetId) : geolife(datasetId);
 
   const operator = await world.connector({ datasets: { [datasetId]: d.local(files.path) } });
@@ -95,8 +101,7 @@ export async function runTelemetry(world: DemoWorld, opts: { dataDir?: string; w
   });
 
   const negotiation = await negotiateFromCatalog(lab, datasetId, offer['@id'], 'research');
-  const decisions = await world.decisions(datasetId);
-  const compliance = decisions.find((x) => x.stage === 'negotiation') ?? decisions[decisions.length - 1]!;
+  const compliance = await world.decision(datasetId);
   const transfer = await pullAndVerify(world, lab, negotiation.agreementId);
   const ledger = await world.verifyLedger();
   return {

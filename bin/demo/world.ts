@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { Connector, type ConnectorOptions } from '../../connectors/connector.js';
 import { GatewayError } from '../../connectors/signed-http.js';
+import { DataportError } from '../../crypto/errors.js';
 import { generateIdentity } from '../../crypto/identity.js';
 import { buildGateway } from '../../gateway/server.js';
 import { verifyLedger } from '../../gateway/ledger/verify.js';
@@ -64,18 +65,20 @@ export class DemoWorld {
     return c;
   }
 
-  /** The gateway's compliance decisions on `datasetId`, in ledger order. */
-  async decisions(datasetId: string): Promise<ComplianceView[]> {
+  /** The compliance decision the gateway recorded on `datasetId` at negotiation (or its latest one, if none was taken there). */
+  async decision(datasetId: string): Promise<ComplianceView> {
     await this.app.ledger.flush();
-    const out: ComplianceView[] = [];
+    const found: ComplianceView[] = [];
     for (const e of fileLedger(this.app.ledger).replay()) {
       if (e.type !== 'compliance.decision') continue;
       const body = e.body as unknown as DecisionEntry;
       if (body.datasetId !== datasetId) continue;
       const d = body.decision;
-      out.push({ seq: e.seq, stage: body.stage, datasetId, pathway: d.pathway, satisfied: d.satisfied, decisiveRule: d.rules[0], required: d.required, missing: d.missing });
+      found.push({ seq: e.seq, stage: body.stage, datasetId, pathway: d.pathway, satisfied: d.satisfied, decisiveRule: d.rules[0], required: d.required, missing: d.missing });
     }
-    return out;
+    const decision = found.find((d) => d.stage === 'negotiation') ?? found.at(-1);
+    if (!decision) throw new DataportError('DP_ERR_NOT_FOUND', `the ledger holds no compliance decision on ${datasetId}`);
+    return decision;
   }
 
   /** Flushes the ledger and checks its files offline against the gateway's key, as `dataport ledger verify` does. */
