@@ -84,48 +84,51 @@ export class AggregationService {
       throw new DataportError('DP_ERR_VALIDATION', `the deadline ${JSON.stringify(input.deadline)} must be a time within the next 7 days`);
     }
     if (input.agreements.length === 0) throw new DataportError('DP_ERR_VALIDATION', 'a job needs at least one agreement');
-    const sources: Job['sources'] = [];
-    const terms: AggregationTerms[] = [];
-    let query: AggregationQuery | undefined;
-    for (const agreementId of input.agreements) {
-      const pid = state.agreements.get(agreementId);
-      const n = pid === undefined ? undefined : state.negotiations.get(pid);
-      if (!n?.agreement || n.consumer !== analyst || n.state !== 'FINALIZED') throw new DataportError('DP_ERR_NOT_FOUND', `agreement ${agreementId} (of ${analyst})`);
-      const dataset = state.datasets.get(n.datasetId)!;
-      const agreement = n.agreement as unknown as Record<string, unknown>;
-      const verdict = this.o.policy(agreement, 'transfer', { participant: state.participant(analyst)!, dataset, purpose: n.purpose, agreedAt: n.agreement.timestamp, action: 'aggregate' });
-      if (!verdict.allowed) throw new DataportError('DP_ERR_POLICY_DENIED', `agreement ${agreementId}: ${verdict.reason}`, { trace: verdict.trace });
-      const t = aggregationTerms(agreement);
-      if (!t) throw new DataportError('DP_ERR_POLICY_DENIED', `agreement ${agreementId} has no aggregate permission with aggregation terms`);
-      query = checkQuery(input.query, t, input.epsilon, params.slots);
-      // Open jobs hold their epsilon already: two jobs opened at once cannot both spend the last of it.
-      const left = t.epsilonBudget - state.aggregation.committed(analyst, n.datasetId);
-      if (input.epsilon > left + 1e-12) {
-        throw new DataportError('DP_ERR_BUDGET_EXHAUSTED', `${analyst} has ${Math.max(0, left)} of its epsilon budget ${t.epsilonBudget} left on ${n.datasetId} (open jobs included); the job asks for ${input.epsilon}`);
+    // The budget check and the opened entry under the analyst's lease: two jobs opened at once,
+    // on this replica or another, cannot both spend the last of it.
+    return state.exclusive(`aggregation-budget:${analyst}`, async () => {
+      const sources: Job['sources'] = [];
+      const terms: AggregationTerms[] = [];
+      let query: AggregationQuery | undefined;
+      for (const agreementId of input.agreements) {
+        const n = await state.settledAgreement(agreementId);
+        if (!n?.agreement || n.consumer !== analyst || n.state !== 'FINALIZED') throw new DataportError('DP_ERR_NOT_FOUND', `agreement ${agreementId} (of ${analyst})`);
+        const dataset = state.datasets.get(n.datasetId)!;
+        const agreement = n.agreement as unknown as Record<string, unknown>;
+        const verdict = this.o.policy(agreement, 'transfer', { participant: state.participant(analyst)!, dataset, purpose: n.purpose, agreedAt: n.agreement.timestamp, action: 'aggregate' });
+        if (!verdict.allowed) throw new DataportError('DP_ERR_POLICY_DENIED', `agreement ${agreementId}: ${verdict.reason}`, { trace: verdict.trace });
+        const t = aggregationTerms(agreement);
+        if (!t) throw new DataportError('DP_ERR_POLICY_DENIED', `agreement ${agreementId} has no aggregate permission with aggregation terms`);
+        query = checkQuery(input.query, t, input.epsilon, params.slots);
+        // Open jobs hold their epsilon already.
+        const left = t.epsilonBudget - state.aggregation.committed(analyst, n.datasetId);
+        if (input.epsilon > left + 1e-12) {
+          throw new DataportError('DP_ERR_BUDGET_EXHAUSTED', `${analyst} has ${Math.max(0, left)} of its epsilon budget ${t.epsilonBudget} left on ${n.datasetId} (open jobs included); the job asks for ${input.epsilon}`);
+        }
+        if (sources.some((s) => s.provider === n.provider)) throw new DataportError('DP_ERR_VALIDATION', `two agreements of the job are with the same provider ${n.provider}: one contribution per provider`);
+        sources.push({ agreementId, datasetId: n.datasetId, provider: n.provider });
+        terms.push(t);
       }
-      if (sources.some((s) => s.provider === n.provider)) throw new DataportError('DP_ERR_VALIDATION', `two agreements of the job are with the same provider ${n.provider}: one contribution per provider`);
-      sources.push({ agreementId, datasetId: n.datasetId, provider: n.provider });
-      terms.push(t);
-    }
-    const minProviders = Math.max(...terms.map((t) => t.minProviders));
-    if (minProviders > sources.length) {
-      throw new DataportError('DP_ERR_POLICY_DENIED', `the terms need at least ${minProviders} contributing providers, and the job names ${sources.length}`);
-    }
-    const publicKey = fromBase64(input.publicKey);
-    await validatePublicKey(input.paramSet, publicKey);
-    const q = query!;
-    const id = `urn:uuid:${randomUUID()}`;
-    await state.commit({
-      type: 'aggregation.opened',
-      body: {
-        id, analyst, sources, query: q, paramSet: input.paramSet, publicKey: input.publicKey, epsilon: input.epsilon,
-        sensitivity: q.statistic === 'count' ? 1 : Math.max(...terms.map((t) => t.valueBound ?? 0)),
-        minProviders, minCohort: Math.max(...terms.map((t) => t.minCohort)), deadline: new Date(deadline).toISOString(),
-      },
+      const minProviders = Math.max(...terms.map((t) => t.minProviders));
+      if (minProviders > sources.length) {
+        throw new DataportError('DP_ERR_POLICY_DENIED', `the terms need at least ${minProviders} contributing providers, and the job names ${sources.length}`);
+      }
+      const publicKey = fromBase64(input.publicKey);
+      await validatePublicKey(input.paramSet, publicKey);
+      const q = query!;
+      const id = `urn:uuid:${randomUUID()}`;
+      await state.commit({
+        type: 'aggregation.opened',
+        body: {
+          id, analyst, sources, query: q, paramSet: input.paramSet, publicKey: input.publicKey, epsilon: input.epsilon,
+          sensitivity: q.statistic === 'count' ? 1 : Math.max(...terms.map((t) => t.valueBound ?? 0)),
+          minProviders, minCohort: Math.max(...terms.map((t) => t.minCohort)), deadline: new Date(deadline).toISOString(),
+        },
+      });
+      const job = state.aggregation.jobs.get(id)!;
+      this.schedule(job);
+      return job;
     });
-    const job = state.aggregation.jobs.get(id)!;
-    this.schedule(job);
-    return job;
   }
 
   /** The job as `did` may see it: its analyst, or a provider it expects. */

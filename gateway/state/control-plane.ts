@@ -161,6 +161,18 @@ export class ControlPlane {
     }
   }
 
+  /**
+   * The negotiation behind an agreement, once a VERIFIED one has had ACK_GRACE_MS to become
+   * FINALIZED: the consumer is FINALIZED when the gateway's message reaches it, the gateway when
+   * the acknowledgement comes back (possibly to another replica), and the consumer may use the
+   * agreement (a transfer, an aggregation job) in between.
+   */
+  async settledAgreement(agreementId: string): Promise<Negotiation | undefined> {
+    const negotiation = () => this.negotiations.get(this.agreements.get(agreementId) ?? '');
+    await this.settle(() => negotiation()?.state !== 'VERIFIED', ACK_GRACE_MS);
+    return negotiation();
+  }
+
   /** Calls `fn` with each entry applied from now on. */
   watch(fn: (entry: LedgerEntry) => void): void {
     this.watchers.push(fn);

@@ -16,7 +16,7 @@ import type { Party } from '../../policies/negotiation/state-machine.js';
 import { transferTransition, isTransferTerminal, type TransferMessageKind } from '../../policies/transfer/state-machine.js';
 import type { PolicyCheck, PolicyScope, PolicyVerdict } from '../negotiation/policy-check.js';
 import type { PeerClient } from '../peer-client.js';
-import { ACK_GRACE_MS, type ControlPlane } from '../state/control-plane.js';
+import type { ControlPlane } from '../state/control-plane.js';
 import type { Negotiation } from '../state/negotiations.js';
 import type { Transfer, TransferEvent } from '../state/transfers.js';
 import type { ComplianceService } from '../compliance/service.js';
@@ -119,17 +119,6 @@ export class TransferService {
     return n;
   }
 
-  /**
-   * The agreement's negotiation once FINALIZED. The consumer is FINALIZED when the gateway's
-   * message reaches it, the gateway when the consumer's acknowledgement comes back (possibly to
-   * another replica): a transfer request may arrive in between, so a VERIFIED negotiation is given
-   * a moment to finish.
-   */
-  private async finalized(agreementId: string, consumer: string): Promise<Negotiation> {
-    const negotiation = () => this.o.state.negotiations.get(this.o.state.agreements.get(agreementId) ?? '');
-    await this.o.state.settle(() => negotiation()?.state !== 'VERIFIED', ACK_GRACE_MS);
-    return this.agreementOf(agreementId, consumer);
-  }
 
   /** Evaluates the agreement for this consumer in a transfer scope; throws DP_ERR_POLICY_DENIED. */
   evaluate(n: Negotiation, scope: PolicyScope, useCount: number): PolicyVerdict['duties'] {
@@ -157,7 +146,8 @@ export class TransferService {
     const pushEndpoint = (msg.dataAddress as { endpoint?: string } | undefined)?.endpoint;
     if (mode === 'push' && !/^https?:\/\//.test(pushEndpoint ?? '')) throw new DataportError('DP_ERR_BAD_REQUEST', 'a push transfer needs dataAddress.endpoint, an http(s) URL');
     if (typeof msg.callbackAddress !== 'string' || !/^https?:\/\//.test(msg.callbackAddress)) throw new DataportError('DP_ERR_BAD_REQUEST', 'callbackAddress must be an http(s) URL');
-    const n = await this.finalized(msg.agreementId as string, consumer);
+    await this.o.state.settledAgreement(msg.agreementId as string);
+    const n = this.agreementOf(msg.agreementId as string, consumer);
     let duties: PolicyVerdict['duties'];
     try {
       duties = this.evaluate(n, 'transfer', this.useCount(n.agreement!['@id']));

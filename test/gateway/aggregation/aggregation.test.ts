@@ -12,9 +12,11 @@ import { readSource } from '../../../connectors/sources/index.js';
 import { toBase64 } from '../../../crypto/bytes.js';
 import { laplaceBound } from '../../../crypto/dp.js';
 import { encryptVector, generateAnalystKeys } from '../../../crypto/he/index.js';
+import type { GatewayConfigInput } from '../../../gateway/config.js';
 import { buildGateway } from '../../../gateway/server.js';
 import { AGGREGATION_PROPERTY, type AggregationQuery } from '../../../policies/aggregation/terms.js';
 import { hospitalProfile, sponsorProfile, tempDir, testIdentity } from '../../helpers.js';
+import { freshDatabase, pgSkip } from '../../pg.js';
 import { fileLedger } from '../../../gateway/ledger/ledger.js';
 
 type T = Parameters<typeof tempDir>[0];
@@ -51,10 +53,10 @@ const aggregateOffer = (site: string) => ({
   permission: [{ action: 'aggregate', [AGGREGATION_PROPERTY]: terms }],
 });
 
-async function world(t: T) {
+async function world(t: T, gateway: GatewayConfigInput = {}) {
   const dir = tempDir(t);
   const { files, all } = siteFiles(dir);
-  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(5), ledger: { checkpointIntervalMs: 0 } });
+  const app = await buildGateway({ dataDir: join(dir, 'gw'), port: 0, logLevel: 'silent', identity: testIdentity(5), ledger: { checkpointIntervalMs: 0 }, ...gateway });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const sites = SITES.map((site, i) => ({ site, file: files[site]!, connector: new Connector({ gateway: base, identity: testIdentity(71 + i) }) }));
   const analyst = new Connector({ gateway: base, identity: analystKey });
@@ -83,7 +85,7 @@ async function world(t: T) {
     const a = await analyst.negotiate({ datasetId: `ae-${s.site}`, offer: aggregateOffer(s.site), purpose: 'research' });
     agreements.push(a.agreement['@id']);
   }
-  return { app, analyst, sites, agreements, all };
+  return { app, analyst, sites, agreements, all, dir };
 }
 
 function query(all: Record<string, string>[], where = [{ column: 'AESER', equals: 'Y' }]): AggregationQuery {
@@ -156,6 +158,22 @@ t.test('refusals: a duplicate or late contribution 409, wrong parameters or a co
   await w.analyst.aggregation.open({ agreements: w.agreements, query: q, epsilon: 1, deadline: soon() });
   const refused = await w.analyst.aggregation.open({ agreements: w.agreements, query: q, epsilon: 1, deadline: soon() }).catch((e: unknown) => e);
   t.match(refused, { status: 403, code: 'DP_ERR_BUDGET_EXHAUSTED' }, 'one job released and one open hold the whole budget of 2');
+});
+
+t.test('jobs opened at once on two replicas against the last of the budget: one opens, the other is refused', { skip: skip || pgSkip }, async (t) => {
+  const url = await freshDatabase(t);
+  const w = await world(t, { store: url });
+  const other = await buildGateway({ store: url, dataDir: join(w.dir, 'gw-b'), port: 0, logLevel: 'silent', identity: testIdentity(5), ledger: { checkpointIntervalMs: 0 } });
+  const otherBase = await other.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => other.close());
+  const q = query(w.all);
+  // The budget is 2 per dataset and each job spends 1: one job opened, then two at once, one on each replica.
+  await w.analyst.aggregation.open({ agreements: w.agreements, query: q, epsilon: 1, deadline: soon() });
+  const viaOther = new Connector({ gateway: otherBase, identity: analystKey });
+  const outcomes = await Promise.all([w.analyst, viaOther].map((c) => c.aggregation.open({ agreements: w.agreements, query: q, epsilon: 1, deadline: soon() })
+    .then(() => 'opened', (e: unknown) => (e as { code: string }).code)));
+  t.same(outcomes.sort(), ['DP_ERR_BUDGET_EXHAUSTED', 'opened']);
+  t.equal(w.app.state.aggregation.committed(analystKey.did, 'ae-701'), 2, 'open jobs hold exactly the budget');
 });
 
 t.test('more epsilon than the terms allow per job, or a column they do not name: 403 with the term', { skip }, async (t) => {
