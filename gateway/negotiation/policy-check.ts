@@ -1,6 +1,7 @@
 // How the gateway asks the ODRL engine (policies/odrl) about an offer for a participant. The
 // engine fails closed: a policy it cannot read or evaluate is a denial that says why.
 import { evaluate, parsePolicy, type Hierarchy } from '../../policies/odrl/index.js';
+import { termName } from '../../policies/odrl/vocabulary.js';
 import regionData from '../../policies/data/regions.json' with { type: 'json' };
 import type { Dataset, Participant } from '../state/control-plane.js';
 
@@ -33,7 +34,7 @@ export type PolicyCheck = (policy: Record<string, unknown>, scope: PolicyScope, 
  * transfer always asks for 'use', so an aggregate-only agreement never moves a row.
  */
 export function offeredAction(policy: Record<string, unknown>): 'use' | 'aggregate' {
-  const actions = (Array.isArray(policy['permission']) ? policy['permission'] : []).map((p) => String((p as Record<string, unknown>)['action'] ?? '').replace(/^(odrl:|http:\/\/www\.w3\.org\/ns\/odrl\/2\/)/, ''));
+  const actions = (Array.isArray(policy['permission']) ? policy['permission'] : []).map((p) => termName(String((p as Record<string, unknown>)['action'] ?? '')));
   return actions.includes('aggregate') && !actions.some((a) => a !== 'aggregate') ? 'aggregate' : 'use';
 }
 
