@@ -8,8 +8,7 @@ import type { TransferMessageKind } from '../../policies/transfer/state-machine.
 import { toDataportError } from '../errors-plugin.js';
 import type { DataPlane } from './data-plane.js';
 import { replyStream } from './data-plane.js';
-import { ACK_GRACE_MS } from '../state/control-plane.js';
-import { TransferService } from './service.js';
+import type { TransferService } from './service.js';
 
 type Msg = Record<string, unknown>;
 const pidParam = { type: 'object', properties: { providerPid: { type: 'string' } }, required: ['providerPid'] } as const;
@@ -61,29 +60,8 @@ export const transferRoutes: FastifyPluginAsync<{ service: TransferService; data
     if (t.consumer !== request.signer) throw new DataportError('DP_ERR_NOT_FOUND', `transfer process ${t.providerPid}`);
     service.checkToken(request.headers.authorization, t.providerPid, request.signer);
     const out = replyStream();
-    // A consumer whose stream broke off says how many batches it has; the ledger's count bounds it.
-    const asked = request.query.fromBatch;
-    let from = 0;
-    // The stream holds the transfer's drive lease while it runs: one reader at a time, on any replica.
-    await new Promise<void>((resolve, reject) => {
-      let streaming = false;
-      const run = service.state.exclusive(TransferService.pullKey(t.providerPid), async () => {
-        // The consumer fetches as soon as the start message reaches it, maybe before its acknowledgement is committed.
-        await service.state.settle(() => service.state.transfers.get(t.providerPid)!.state !== 'REQUESTED', ACK_GRACE_MS);
-        const now = service.state.transfers.get(t.providerPid)!;
-        if (now.state !== 'STARTED') throw new DataportError('DP_ERR_INVALID_TRANSITION', `the transfer is ${now.state}, not STARTED`);
-        if (service.streams.has(t.providerPid)) throw new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read');
-        streaming = true;
-        from = Math.min(asked ?? now.batchesOut, now.batchesOut);
-        resolve();
-        await dataPlane.run(now, out, from);
-      }, { waitMs: 0 });
-      service.track(run.catch((e: unknown) => {
-        if (streaming) return;
-        reject((e as DataportError).code === 'DP_ERR_BUSY' ? new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read') : e);
-      }));
-    });
-    // Where this stream starts: after a broken stream, the batches the ledger records as sent are not sent again.
+    const from = await service.openPull(t.providerPid, request.query.fromBatch, (now, start) => dataPlane.run(now, out, start));
+    // Where the stream starts: a consumer whose stream broke off skips what it already has from there.
     return reply.type('application/vnd.apache.arrow.stream').header('x-dataport-plan-hash', t.planHash).header('x-dataport-from-batch', String(from)).send(out);
   });
 

@@ -16,7 +16,7 @@ import type { Party } from '../../policies/negotiation/state-machine.js';
 import { transferTransition, isTransferTerminal, type TransferMessageKind } from '../../policies/transfer/state-machine.js';
 import type { PolicyCheck, PolicyScope, PolicyVerdict } from '../negotiation/policy-check.js';
 import type { PeerClient } from '../peer-client.js';
-import type { ControlPlane } from '../state/control-plane.js';
+import { ACK_GRACE_MS, type ControlPlane } from '../state/control-plane.js';
 import type { Negotiation } from '../state/negotiations.js';
 import type { Transfer, TransferEvent } from '../state/transfers.js';
 import type { ComplianceService } from '../compliance/service.js';
@@ -318,9 +318,7 @@ export class TransferService {
   }
 
   spawn(work: () => Promise<unknown>): void {
-    const p = this.o.state.leases.detached(work).catch((e: unknown) => this.o.log.error({ err: e }, 'transfer step failed'));
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.track(this.o.state.leases.detached(work).catch((e: unknown) => this.o.log.error({ err: e }, 'transfer step failed')));
   }
 
   /**
@@ -332,8 +330,34 @@ export class TransferService {
     for (const t of this.o.state.transfers.values()) if (this.owed(t)) this.drive(t.providerPid, undefined, DRIVE_RETRIES);
   }
 
+  /**
+   * Starts the data of a pull under its pull lease (one reader at a time, on any replica), and
+   * resolves with the batch the stream starts at once it runs: `asked`, the batches a consumer
+   * whose stream broke off already has, bounded by those the ledger records as sent.
+   */
+  openPull(providerPid: string, asked: number | undefined, stream: (t: Transfer, from: number) => Promise<void>): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      let streaming = false;
+      const run = this.o.state.exclusive(TransferService.pullKey(providerPid), async () => {
+        // The consumer fetches as soon as the start message reaches it, maybe before its acknowledgement is committed.
+        await this.o.state.settle(() => this.o.state.transfers.get(providerPid)!.state !== 'REQUESTED', ACK_GRACE_MS);
+        const t = this.o.state.transfers.get(providerPid)!;
+        if (t.state !== 'STARTED') throw new DataportError('DP_ERR_INVALID_TRANSITION', `the transfer is ${t.state}, not STARTED`);
+        if (this.streams.has(providerPid)) throw new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read');
+        streaming = true;
+        const from = Math.min(asked ?? t.batchesOut, t.batchesOut);
+        resolve(from);
+        await stream(t, from);
+      }, { waitMs: 0 });
+      this.track(run.catch((e: unknown) => {
+        if (streaming) return;
+        reject((e as DataportError).code === 'DP_ERR_BUSY' ? new DataportError('DP_ERR_CONFLICT', 'the data of this transfer is already being read') : e);
+      }));
+    });
+  }
+
   /** Work in flight (streams, deliveries), so close() waits for it. */
-  track(p: Promise<unknown>): void {
+  private track(p: Promise<unknown>): void {
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
