@@ -25,8 +25,14 @@ export async function startReplica(opts: { name: string; store?: string; keyFile
     env: { ...process.env, ...(opts.publicUrl && { DATAPORT_PUBLIC_URL: opts.publicUrl }), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A replica never outlives the process that started it, however that process ends.
+  const orphaned = () => proc.kill('SIGKILL');
+  process.once('exit', orphaned);
   const log: string[] = [];
-  const exited = once(proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exited = once(proc, 'exit').then(([code, signal]) => {
+    process.off('exit', orphaned);
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     proc.stdout!.on('data', (chunk: Buffer) => {

@@ -37,8 +37,15 @@ interface Setup {
   postgres: boolean;
 }
 
-/** CPU seconds used so far by the replicas, by every PostgreSQL process, and by this process (the load). */
-function cpu(replicas: Replica[]): { replicas: number; postgres: number; load: number } {
+interface CpuSnapshot {
+  replicas: number;
+  /** CPU seconds of each PostgreSQL process by pid: backends come and go with connections. */
+  postgres: Map<string, number>;
+  load: number;
+}
+
+/** CPU seconds used so far by the replicas, by each PostgreSQL process, and by this process (the load). */
+function cpu(replicas: Replica[]): CpuSnapshot {
   const tick = 100; // USER_HZ on Linux
   const of = (pid: number | string) => {
     try {
@@ -49,20 +56,23 @@ function cpu(replicas: Replica[]): { replicas: number; postgres: number; load: n
       return { comm: '', seconds: 0 };
     }
   };
-  let postgres = 0;
+  const postgres = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     const p = of(pid);
-    if (p.comm === 'postgres') postgres += p.seconds;
+    if (p.comm === 'postgres') postgres.set(pid, p.seconds);
   }
   const own = process.cpuUsage();
   return { replicas: replicas.reduce((n, r) => n + of(r.proc.pid!).seconds, 0), postgres, load: (own.user + own.system) / 1e6 };
 }
 
-/** Where the CPU went between two snapshots, as shares of the wall time (2 cores = 2.0). */
-function cpuShare(before: ReturnType<typeof cpu>, after: ReturnType<typeof cpu>, seconds: number): { replicas: number; postgres: number; load: number } {
-  return {
-    replicas: (after.replicas - before.replicas) / seconds, postgres: (after.postgres - before.postgres) / seconds, load: (after.load - before.load) / seconds,
-  };
+/**
+ * Where the CPU went between two snapshots, as shares of the wall time (2 cores = 2.0). A
+ * PostgreSQL backend that ended in between is not counted (its time is gone with it): an undercount.
+ */
+function cpuShare(before: CpuSnapshot, after: CpuSnapshot, seconds: number): { replicas: number; postgres: number; load: number } {
+  let postgres = 0;
+  for (const [pid, s] of after.postgres) postgres += s - (before.postgres.get(pid) ?? 0);
+  return { replicas: (after.replicas - before.replicas) / seconds, postgres: postgres / seconds, load: (after.load - before.load) / seconds };
 }
 
 interface Figures {

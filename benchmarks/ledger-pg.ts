@@ -10,6 +10,7 @@ import { Ledger } from '../gateway/ledger/ledger.js';
 import { PgLedger } from '../gateway/ledger/pg-ledger.js';
 import { connectPg, migrate } from '../gateway/store/pg.js';
 import type { LedgerStore } from '../gateway/store/types.js';
+import { freshSchema } from './cluster-harness.js';
 import { percentile } from './report.js';
 
 const signer = generateIdentity(new Uint8Array(32).fill(42));
@@ -73,14 +74,10 @@ export async function ledgerPgBench(url: string, opts: { entries: number; concur
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const schema = `dataport_bench_${randomBytes(6).toString('hex')}`;
-  const admin = await connectPg(url, { max: 1, applicationName: 'dataport bench' });
-  await admin.query(`CREATE SCHEMA ${schema}`);
+  const schema = await freshSchema(url);
   let postgres: AppendFigures;
   try {
-    const scoped = new URL(url);
-    scoped.searchParams.set('options', `-c search_path=${schema}`);
-    const pool = await connectPg(scoped.toString(), { applicationName: 'dataport bench' });
+    const pool = await connectPg(schema.url, { applicationName: 'dataport bench' });
     try {
       await migrate(pool);
       const ledger = await PgLedger.open(pool, { signer, checkpointIntervalMs: 0 });
@@ -92,8 +89,7 @@ export async function ledgerPgBench(url: string, opts: { entries: number; concur
       await pool.end();
     }
   } finally {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
-    await admin.end();
+    await schema.drop().catch(() => undefined);
   }
   return { entries: opts.entries, concurrency: opts.concurrency, file, postgres, ratio: postgres.appendsPerSec / file.appendsPerSec };
 }
