@@ -220,7 +220,6 @@ export class Connector {
     return this.client.json<T>('GET', `/compliance/exporters/${encodeURIComponent(this.identity.did)}`);
   }
 
-
   // ---- consumer: catalog ---------------------------------------------------------------------------
 
   /** The gateway's DSP catalog as this connector may see it (every page, following Link headers). */
