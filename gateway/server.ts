@@ -142,19 +142,17 @@ export async function buildGateway(input: GatewayConfigInput = {}): Promise<Fast
   for (const note of ledger.recovery.notes) app.log.warn({ ledger: ledger.location }, `ledger recovery: ${note}`);
   await ledger.append('gateway.started', { did: identity.did, version: VERSION, recovered: ledger.recovery.notes, ...(shared && { replica: store.leases.owner }) });
   // Steps the gateway still owed when it stopped (asking a provider, sending an agreement, FINALIZED).
-  app.addHook('onReady', async () => {
+  const resume = async () => {
     negotiations.resume();
     await transfers.resume();
     aggregation.resume();
+  };
+  app.addHook('onReady', async () => {
+    await resume();
     if (!shared) return;
     // Work a dead replica left (its leases expired) is taken over by whichever replica looks first.
     resumeTimer = setInterval(() => {
-      void (async () => {
-        await state.sync();
-        negotiations.resume();
-        await transfers.resume();
-        aggregation.resume();
-      })().catch((e: unknown) => app.log.warn({ err: e }, 'looking for work left by other replicas failed'));
+      state.sync().then(resume).catch((e: unknown) => app.log.warn({ err: e }, 'looking for work left by other replicas failed'));
     }, config.resumeIntervalMs);
     resumeTimer.unref();
   });

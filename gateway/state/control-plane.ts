@@ -1,7 +1,9 @@
 // The control plane's state, event-sourced on the ledger: every change is a ledger entry, and the
-// in-memory state is what replaying those entries gives. A command validates against the current
-// state, appends its event and applies it in the same synchronous step (so memory order is ledger
-// order), then waits for the entry to be durable before the caller answers.
+// in-memory state is what applying those entries in ledger order gives (`follow`). A command
+// validates against the current state under its entity's lease (`exclusive`), appends its event
+// and answers once the entry is durable and applied. With the file ledger the entry is applied as
+// it is taken; with PostgreSQL, when this replica catches up to it (with the entries of other
+// replicas before it).
 import { DataportError } from '../../crypto/errors.js';
 import type { Artefacts, Basis, ImportantData, Zone } from '../../policies/compliance/index.js';
 import { AggregationState, type AggregationEvent } from '../aggregation/state.js';
