@@ -2,6 +2,7 @@
 // status; a 500 means a bug, and is logged as one.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DataportError, type ErrorCode } from '../crypto/errors.js';
+import { isStoreFailure, storeError } from './store/pg.js';
 
 const FASTIFY_CODES: Record<number, ErrorCode> = {
   400: 'DP_ERR_BAD_REQUEST',
@@ -13,6 +14,8 @@ const FASTIFY_CODES: Record<number, ErrorCode> = {
 
 export function toDataportError(err: unknown): DataportError {
   if (err instanceof DataportError) return err;
+  // A PostgreSQL failure on any path (a lease, a counter, a nonce): the store is unavailable, not a bug.
+  if (isStoreFailure(err)) return storeError(err, 'the shared store failed');
   const fe = err as FastifyError;
   if (fe.validation) {
     return new DataportError('DP_ERR_VALIDATION', `${fe.validationContext ?? 'request'} ${fe.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? ''}`).join('; ')}`);

@@ -18,7 +18,7 @@ import { decodeEntry, encodeEntry, entryClock, ENTRY_FORMAT, ENTRY_HEADER_SIZE, 
 import { DEFAULT_ORIGIN, type AppendResult, type LedgerMeta, type RecoveryReport, type SignedCheckpoint, type StoredEntry } from './ledger.js';
 import { MemoryTree } from './memory-tree.js';
 import { SignedTree } from './signed-tree.js';
-import { redact, type PgClient, type PgPool } from '../store/pg.js';
+import { redact, storeError, type PgClient, type PgPool } from '../store/pg.js';
 import type { LedgerStore } from '../store/types.js';
 
 export interface PgLedgerOptions {
@@ -598,11 +598,4 @@ function restamp(template: Buffer, seq: number, prev: Uint8Array, type: string, 
 
 function tampered(seq: number, reason: string): DataportError {
   return new DataportError('DP_ERR_LEDGER_TAMPERED', reason, { seq });
-}
-
-function storeError(e: unknown, what: string): DataportError {
-  if (e instanceof DataportError) return e;
-  const code = (e as { code?: string }).code;
-  if (code === '42P01') return new DataportError('DP_ERR_STORE_INVALID', `${what}: the ledger tables are missing (run the migrations): ${(e as Error).message}`);
-  return new DataportError('DP_ERR_STORE_UNAVAILABLE', `${what}: ${(e as Error).message}`);
 }

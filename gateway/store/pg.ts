@@ -95,3 +95,25 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
     client.release();
   }
 }
+
+/** Network failures of the connection to PostgreSQL (the server down, restarted, unreachable). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/** True for an error that came from PostgreSQL or the connection to it (pg's errors, not dataport's). */
+export function isStoreFailure(e: unknown): boolean {
+  if (e instanceof pg.DatabaseError) return true;
+  const err = e as { code?: unknown; message?: unknown };
+  return (typeof err?.code === 'string' && CONNECTION_CODES.has(err.code))
+    || (typeof err?.message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(err.message));
+}
+
+/**
+ * A failure of the store as a dataport error: tables missing is a store this gateway cannot use
+ * (run the migrations), anything else the store being unavailable (503: retry).
+ */
+export function storeError(e: unknown, what: string): DataportError {
+  if (e instanceof DataportError) return e;
+  const code = (e as { code?: string }).code;
+  if (code === '42P01') return new DataportError('DP_ERR_STORE_INVALID', `${what}: the dataport tables are missing (run the migrations): ${(e as Error).message}`);
+  return new DataportError('DP_ERR_STORE_UNAVAILABLE', `${what}: ${(e as Error).message}`);
+}
