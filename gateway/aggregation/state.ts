@@ -1,32 +1,15 @@
 // Homomorphic aggregation jobs as the ledger records them: opened by an analyst, contributed to by
 // providers (each contribution's ciphertext digest), released (the noisy total's digest, the
 // epsilon spent) or failed. Rebuilt from the ledger with the rest of the control plane; the
-// ciphertexts themselves are files beside the ledger (gateway/aggregation/service.ts).
-import type { HeParamSet } from '../../crypto/he/index.js';
-import type { JobState } from '../../policies/aggregation/job.js';
-import type { AggregationQuery } from '../../policies/aggregation/terms.js';
+// ciphertexts themselves are in the store's blobs (gateway/aggregation/service.ts).
+import type { JobBase } from '../../policies/aggregation/job.js';
 
-export interface Job {
-  id: string;
-  analyst: string;
+export interface Job extends JobBase {
   /** The analyst's agreements the job rests on, each with its dataset and provider. */
   sources: { agreementId: string; datasetId: string; provider: string }[];
-  query: AggregationQuery;
-  paramSet: HeParamSet;
-  /** The analyst's BFV public key (base64). */
-  publicKey: string;
-  epsilon: number;
-  /** Per cell: one record changes a cell by at most this (1 for counts, the value bound for sums). */
-  sensitivity: number;
-  minProviders: number;
-  minCohort: number;
-  deadline: string;
-  openedAt: string;
-  state: JobState;
   /** Provider DID -> ciphertext digest (SHA-256 hex). */
   contributions: Map<string, string>;
   released?: { at: string; contributors: number; scale: number; bound95: number; digest: string };
-  failure?: string;
 }
 
 export type AggregationEvent =

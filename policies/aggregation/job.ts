@@ -5,7 +5,8 @@ import type { AggregationQuery } from './terms.js';
 
 export type JobState = 'OPEN' | 'RELEASED' | 'FAILED';
 
-export interface JobView {
+/** What the gateway records of a job when it opens and what its parties are shown of it alike. */
+export interface JobBase {
   id: string;
   state: JobState;
   analyst: string;
@@ -14,13 +15,17 @@ export interface JobView {
   /** The analyst's BFV public key (base64). */
   publicKey: string;
   epsilon: number;
+  /** Per cell: one record changes a cell by at most this (1 for counts, the value bound for sums). */
   sensitivity: number;
   minProviders: number;
   minCohort: number;
   deadline: string;
   openedAt: string;
-  providers: { provider: string; datasetId: string; contributed: boolean }[];
   failure?: string;
+}
+
+export interface JobView extends JobBase {
+  providers: { provider: string; datasetId: string; contributed: boolean }[];
   released?: {
     at: string; contributors: number; digest: string;
     /** The noisy total (base64), for the analyst only. */
